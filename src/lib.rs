@@ -1,0 +1,7 @@
+//! capsim: a capacity-planning and autoscaling simulator.
+//!
+//! Traffic traces flow through a service model, pod and node autoscalers and cloud pricing.
+//! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
+
+pub mod autoscale;
+pub mod engine;
