@@ -5,3 +5,8 @@
 
 pub mod autoscale;
 pub mod engine;
+pub mod error;
+pub mod model;
+pub mod trace;
+
+pub use error::{Error, Result};
