@@ -7,6 +7,7 @@ pub mod autoscale;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod traffic;
 pub mod trace;
 
 pub use error::{Error, Result};

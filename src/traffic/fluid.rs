@@ -1,0 +1,191 @@
+//! The fluid service model: between two events demand and ready pods are constant, so the
+//! backlog evolves linearly and latency follows M/M/c (Erlang C) while the queue is stable.
+
+use super::{LatencyHistogram, MmcWait, ServiceProfile, StepStats};
+
+/// One workload's fluid state: requests waiting beyond what the servers hold.
+#[derive(Debug, Clone, Default)]
+pub struct FluidQueue {
+    backlog: f64,
+}
+
+impl FluidQueue {
+    pub fn new() -> Self {
+        FluidQueue::default()
+    }
+
+    pub fn backlog(&self) -> f64 {
+        self.backlog
+    }
+
+    /// Advances `dt_ms` at arrival rate `lambda` (per second) with `pods` ready pods,
+    /// adding the step's counts to `stats` and the latency of accepted requests to `hist`.
+    /// `slo_ms` is the latency objective used to count good requests.
+    pub fn advance(
+        &mut self,
+        p: &ServiceProfile,
+        lambda: f64,
+        pods: u32,
+        dt_ms: u64,
+        slo_ms: f64,
+        stats: &mut StepStats,
+        hist: &mut LatencyHistogram,
+    ) {
+        if dt_ms == 0 {
+            return;
+        }
+        let dt = dt_ms as f64 / 1000.0;
+        let arrived = lambda * dt;
+        stats.arrived += arrived;
+        let capacity = p.capacity_rps(pods);
+        if capacity <= 0.0 {
+            // No endpoints: every request fails at once, and so does anything queued.
+            stats.failed += arrived + self.backlog;
+            self.backlog = 0.0;
+            stats.cpu_seconds += p.idle_cpu * pods as f64 * dt;
+            return;
+        }
+        // A request that would wait longer than the timeout fails, so the queue holds at
+        // most `capacity × timeout` requests.
+        let max_backlog = capacity * p.timeout_ms / 1000.0;
+        if self.backlog > max_backlog {
+            stats.failed += self.backlog - max_backlog;
+            self.backlog = max_backlog;
+        }
+        let served_before = stats.served;
+        let s = p.service_ms;
+        let wait_ms = |q: f64| q / capacity * 1000.0;
+        let mut good_uniform = |w0: f64, w1: f64, n: f64, stats: &mut StepStats, hist: &mut LatencyHistogram| {
+            hist.add_uniform(s + w0, s + w1, n);
+            stats.good += n * uniform_share_below(s + w0, s + w1, slo_ms);
+        };
+        let net = lambda - capacity;
+        if self.backlog <= 0.0 && net < 0.0 {
+            self.stable(p, lambda, pods, dt, slo_ms, stats, hist);
+        } else if net >= 0.0 {
+            // Backlog grows to the cap, then the excess fails.
+            let q0 = self.backlog;
+            let t_fill = if net > 0.0 { ((max_backlog - q0) / net).min(dt) } else { dt };
+            let q1 = q0 + net * t_fill;
+            good_uniform(wait_ms(q0), wait_ms(q1), lambda * t_fill, stats, hist);
+            let t_full = dt - t_fill;
+            if t_full > 0.0 {
+                good_uniform(wait_ms(q1), wait_ms(q1), capacity * t_full, stats, hist);
+                stats.failed += net * t_full;
+            }
+            self.backlog = q1;
+            stats.served += capacity * dt;
+        } else {
+            // Backlog drains, then the queue is stable again.
+            let q0 = self.backlog;
+            let t_drain = (q0 / -net).min(dt);
+            let q1 = q0 + net * t_drain;
+            good_uniform(wait_ms(q0), wait_ms(q1.max(0.0)), lambda * t_drain, stats, hist);
+            stats.served += capacity * t_drain;
+            self.backlog = if t_drain < dt { 0.0 } else { q1.max(0.0) };
+            if t_drain < dt {
+                self.stable(p, lambda, pods, dt - t_drain, slo_ms, stats, hist);
+            }
+        }
+        let served = stats.served - served_before;
+        stats.cpu_seconds += p.idle_cpu * pods as f64 * dt + p.cpu_per_request * served;
+    }
+
+    /// Stable M/M/c interval of `dt` seconds: everything arriving is served.
+    #[allow(clippy::too_many_arguments)]
+    fn stable(&mut self, p: &ServiceProfile, lambda: f64, pods: u32, dt: f64, slo_ms: f64, stats: &mut StepStats, hist: &mut LatencyHistogram) {
+        let n = lambda * dt;
+        stats.served += n;
+        if n <= 0.0 {
+            return;
+        }
+        let wait = MmcWait::new(p.servers(pods), lambda, p.service_ms).expect("stable by construction");
+        let s = p.service_ms;
+        hist.add_point(s, n * (1.0 - wait.p_wait));
+        if wait.p_wait * n > 1e-9 {
+            hist.add_shifted_exponential(s, wait.theta_per_ms, n * wait.p_wait);
+        } else {
+            hist.add_point(s, n * wait.p_wait);
+        }
+        stats.good += n * wait.cdf(slo_ms - s);
+    }
+}
+
+/// Share of a uniform distribution on [a, b] that lies at or below `x`.
+fn uniform_share_below(a: f64, b: f64, x: f64) -> f64 {
+    if x >= b {
+        1.0
+    } else if x < a {
+        0.0
+    } else if b - a <= 0.0 {
+        1.0
+    } else {
+        (x - a) / (b - a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> ServiceProfile {
+        ServiceProfile { concurrency: 4, service_ms: 100.0, cpu_per_request: 0.01, idle_cpu: 0.05, timeout_ms: 10_000.0 }
+    }
+
+    fn conserved(q0: f64, q1: f64, s: &StepStats) {
+        let lhs = s.arrived + q0;
+        let rhs = s.served + s.failed + q1;
+        assert!((lhs - rhs).abs() < 1e-6 * lhs.max(1.0), "arrived+q0={lhs} served+failed+q1={rhs}");
+    }
+
+    #[test]
+    fn stable_serves_everything() {
+        let mut q = FluidQueue::new();
+        let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
+        q.advance(&profile(), 100.0, 4, 60_000, 500.0, &mut s, &mut h);
+        assert_eq!(s.arrived, 6000.0);
+        assert_eq!(s.served, 6000.0);
+        assert_eq!(s.failed, 0.0);
+        assert!(s.good > 0.99 * 6000.0);
+        // cpu: idle 0.05 × 4 pods × 60 s + 0.01 × 6000
+        assert!((s.cpu_seconds - (12.0 + 60.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn overload_fills_then_fails_then_drains() {
+        let p = profile(); // capacity 160 rps, max backlog 1600
+        let mut q = FluidQueue::new();
+        let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
+        q.advance(&p, 240.0, 4, 60_000, 500.0, &mut s, &mut h);
+        conserved(0.0, q.backlog(), &s);
+        assert!((q.backlog() - 1600.0).abs() < 1e-9);
+        assert!((s.failed - 80.0 * 40.0).abs() < 1e-6);
+        assert!((s.served - 160.0 * 60.0).abs() < 1e-6);
+        let mut s2 = StepStats::default();
+        q.advance(&p, 100.0, 4, 60_000, 500.0, &mut s2, &mut h);
+        conserved(1600.0, q.backlog(), &s2);
+        assert_eq!(q.backlog(), 0.0);
+        assert_eq!(s2.failed, 0.0);
+    }
+
+    #[test]
+    fn zero_pods_fail_everything() {
+        let mut q = FluidQueue::new();
+        let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
+        q.advance(&profile(), 50.0, 0, 10_000, 500.0, &mut s, &mut h);
+        assert_eq!(s.failed, 500.0);
+        assert_eq!(s.served, 0.0);
+    }
+
+    #[test]
+    fn losing_pods_fails_excess_backlog() {
+        let p = profile();
+        let mut q = FluidQueue::new();
+        let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
+        q.advance(&p, 240.0, 4, 60_000, 500.0, &mut s, &mut h);
+        let mut s2 = StepStats::default();
+        q.advance(&p, 10.0, 1, 1_000, 500.0, &mut s2, &mut h);
+        conserved(1600.0, q.backlog(), &s2);
+        assert!(q.backlog() <= 400.0);
+    }
+}
