@@ -28,12 +28,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(problem: impl Into<String>) -> Self {
-        Error {
-            file: None,
-            place: None,
-            problem: problem.into(),
-            fix: None,
-        }
+        Error { file: None, place: None, problem: problem.into(), fix: None }
     }
 
     pub fn in_file(mut self, file: &Path) -> Self {
@@ -55,10 +50,9 @@ impl Error {
         self.place = Some(match self.place.take() {
             None => Place::Field(field),
             Some(Place::Field(inner)) => Place::Field(join_path(&field, &inner)),
-            Some(Place::LineField { line, field: inner }) => Place::LineField {
-                line,
-                field: join_path(&field, &inner),
-            },
+            Some(Place::LineField { line, field: inner }) => {
+                Place::LineField { line, field: join_path(&field, &inner) }
+            }
             Some(Place::Line { line, .. }) => Place::LineField { line, field },
         });
         self
@@ -81,11 +75,7 @@ impl Error {
 }
 
 fn join_path(parent: &str, child: &str) -> String {
-    if child.starts_with('[') {
-        format!("{parent}{child}")
-    } else {
-        format!("{parent}.{child}")
-    }
+    if child.starts_with('[') { format!("{parent}{child}") } else { format!("{parent}.{child}") }
 }
 
 impl fmt::Display for Error {
@@ -122,10 +112,8 @@ mod tests {
 
     #[test]
     fn renders_file_line_column_problem_fix() {
-        let e = Error::new("not a number: \"abc\"")
-            .in_file(Path::new("t.csv"))
-            .at_line(3, Some(2))
-            .fix("write a number");
+        let e =
+            Error::new("not a number: \"abc\"").in_file(Path::new("t.csv")).at_line(3, Some(2)).fix("write a number");
         assert_eq!(e.to_string(), "t.csv:3:2: not a number: \"abc\"\n  fix: write a number");
     }
 

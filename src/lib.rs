@@ -4,10 +4,14 @@
 //! See `ARCHITECTURE.md` for the map of modules and the invariants they keep.
 
 pub mod autoscale;
+pub mod cli;
+pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod model;
-pub mod traffic;
+pub mod report;
+pub mod sim;
 pub mod trace;
+pub mod traffic;
 
 pub use error::{Error, Result};

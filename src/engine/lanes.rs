@@ -12,10 +12,7 @@ impl Lane {
     /// A lane firing at `phase`, `phase + period`, ... `period` must be positive.
     pub fn new(phase: Millis, period: Millis) -> Self {
         assert!(period > 0, "a lane's period must be positive");
-        Lane {
-            next: phase,
-            period,
-        }
+        Lane { next: phase, period }
     }
 
     /// Marks the current firing done and moves to the next one.
@@ -82,9 +79,6 @@ mod tests {
             fired.push((t, i));
             lanes.advance(i);
         }
-        assert_eq!(
-            fired,
-            [(0, a), (0, b), (10_000, b), (15_000, a), (20_000, b), (30_000, a), (30_000, b)]
-        );
+        assert_eq!(fired, [(0, a), (0, b), (10_000, b), (15_000, a), (20_000, b), (30_000, a), (30_000, b)]);
     }
 }

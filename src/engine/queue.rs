@@ -61,10 +61,7 @@ impl<E> EventQueue<E> {
     }
 
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
-            next_seq: 0,
-        }
+        EventQueue { heap: BinaryHeap::with_capacity(capacity), next_seq: 0 }
     }
 
     /// Schedules `event` at `time`. Panics only if more than 2^56 events are ever scheduled
@@ -116,10 +113,7 @@ mod tests {
         q.schedule(5, 2, "early-c");
         q.schedule(10, 0, "late-high");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|s| s.event).collect();
-        assert_eq!(
-            order,
-            ["early-prio", "early-b", "early-c", "late-high", "late-low"]
-        );
+        assert_eq!(order, ["early-prio", "early-b", "early-c", "late-high", "late-low"]);
     }
 
     #[test]

@@ -19,11 +19,7 @@ pub struct RngStreams {
 
 impl RngStreams {
     pub fn new(root_seed: u64, scenario: &str, replication: u64) -> Self {
-        RngStreams {
-            root_seed,
-            scenario: scenario.to_owned(),
-            replication,
-        }
+        RngStreams { root_seed, scenario: scenario.to_owned(), replication }
     }
 
     /// The stream for `purpose` (e.g. `"pod-startup/web"`, `"noise"`).

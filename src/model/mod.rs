@@ -1,4 +1,10 @@
 //! The input schema: capsim Scenario files and the real Kubernetes manifests they import.
 //! Parsing and validation happen here; everything downstream receives validated, typed values.
 
+pub mod deployment;
+pub mod scenario;
 pub mod units;
+pub mod yaml;
+
+pub use deployment::{Deployment, Manifests, Resources, load_manifests};
+pub use scenario::{Fidelity, NodeGroup, Scenario, Slo, SpikeEvent, Workload, load_scenario};

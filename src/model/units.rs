@@ -81,14 +81,27 @@ fn plain_decimal(s: &str) -> bool {
 
 /// Parses a human duration into milliseconds: one or more `<number><unit>` parts with units
 /// `ms`, `s`, `m`, `h`, `d`, `w` (e.g. `500ms`, `15s`, `1h30m`, `14d`). `0` alone is zero.
+/// Simulated time is whole milliseconds, so a fraction of a millisecond is an error here.
 pub fn parse_duration(text: &str) -> Result<Millis> {
+    let total = parse_duration_ms_f64(text)?;
+    if total > 1e15 || total.fract() != 0.0 {
+        return Err(Error::new(format!(
+            "invalid duration {text:?}: must be a whole number of milliseconds below 30,000 years"
+        ))
+        .fix("write a duration such as 500ms, 15s, 2m, 1h30m or 14d"));
+    }
+    Ok(total as Millis)
+}
+
+/// Like [`parse_duration`] but also takes microseconds (`us`) and returns fractional
+/// milliseconds: for CPU time per request, which is often below a millisecond.
+pub fn parse_duration_ms_f64(text: &str) -> Result<f64> {
     let s = text.trim();
     let bad = || {
-        Error::new(format!("invalid duration {text:?}"))
-            .fix("write a duration such as 500ms, 15s, 2m, 1h30m or 14d")
+        Error::new(format!("invalid duration {text:?}")).fix("write a duration such as 500ms, 15s, 2m, 1h30m or 14d")
     };
     if s == "0" {
-        return Ok(0);
+        return Ok(0.0);
     }
     if s.is_empty() {
         return Err(bad());
@@ -96,9 +109,7 @@ pub fn parse_duration(text: &str) -> Result<Millis> {
     let mut total: f64 = 0.0;
     let mut rest = s;
     while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
         if num_len == 0 {
             return Err(bad());
         }
@@ -106,6 +117,7 @@ pub fn parse_duration(text: &str) -> Result<Millis> {
         rest = &rest[num_len..];
         let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit_ms = match &rest[..unit_len] {
+            "us" | "µs" => 0.001,
             "ms" => 1.0,
             "s" => 1_000.0,
             "m" => 60_000.0,
@@ -117,13 +129,10 @@ pub fn parse_duration(text: &str) -> Result<Millis> {
         rest = &rest[unit_len..];
         total += value * unit_ms;
     }
-    if !total.is_finite() || total > 1e15 || total.fract() != 0.0 {
-        return Err(Error::new(format!(
-            "invalid duration {text:?}: must be a whole number of milliseconds below 30,000 years"
-        ))
-        .fix("write a duration such as 500ms, 15s, 2m, 1h30m or 14d"));
+    if !total.is_finite() {
+        return Err(bad());
     }
-    Ok(total as Millis)
+    Ok(total)
 }
 
 /// Formats milliseconds back in the same human form (`1h30m`, `250ms`).

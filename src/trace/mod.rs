@@ -8,7 +8,9 @@ mod read;
 mod stats;
 mod transform;
 
-pub use read::{CsvOptions, GapPolicy, PrometheusOptions, RequestsOptions, ValueKind, read_csv, read_prometheus, read_requests_csv};
+pub use read::{
+    CsvOptions, GapPolicy, PrometheusOptions, RequestsOptions, ValueKind, read_csv, read_prometheus, read_requests_csv,
+};
 pub use stats::{TraceStats, inspect};
 pub use transform::{Spike, SpikeShape};
 
@@ -45,14 +47,12 @@ impl Trace {
             return Err(Error::new("the trace ends before its last segment starts"));
         }
         if let Some(i) = rates.iter().position(|r| !r.is_finite() || *r < 0.0) {
-            return Err(Error::new(format!("segment {i} has rate {}, which is not a finite non-negative number", rates[i])));
+            return Err(Error::new(format!(
+                "segment {i} has rate {}, which is not a finite non-negative number",
+                rates[i]
+            )));
         }
-        Ok(Trace {
-            times,
-            rates,
-            end,
-            gaps: Vec::new(),
-        })
+        Ok(Trace { times, rates, end, gaps: Vec::new() })
     }
 
     /// A constant rate over [start, end).
@@ -152,12 +152,7 @@ impl Trace {
                 rates.push(*r);
             }
         }
-        Trace {
-            times,
-            rates,
-            end: self.end,
-            gaps: self.gaps.clone(),
-        }
+        Trace { times, rates, end: self.end, gaps: self.gaps.clone() }
     }
 }
 

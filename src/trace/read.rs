@@ -89,9 +89,9 @@ fn parse_offset(text: &str, file: &Path) -> Result<Offset> {
 fn parse_timestamp(cell: &str, offset: Option<Offset>) -> std::result::Result<EpochMillis, (String, String)> {
     let cell = cell.trim();
     if !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        let secs: f64 = cell
-            .parse()
-            .map_err(|_| (format!("invalid epoch seconds {cell:?}"), "write seconds since 1970-01-01 UTC".to_string()))?;
+        let secs: f64 = cell.parse().map_err(|_| {
+            (format!("invalid epoch seconds {cell:?}"), "write seconds since 1970-01-01 UTC".to_string())
+        })?;
         return Ok((secs * 1000.0).round() as EpochMillis);
     }
     if let Ok(ts) = cell.parse::<jiff::Timestamp>() {
@@ -105,7 +105,8 @@ fn parse_timestamp(cell: &str, offset: Option<Offset>) -> std::result::Result<Ep
                 .map_err(|e| (format!("timestamp {cell:?} out of range: {e}"), "check the date".into())),
             None => Err((
                 format!("timestamp {cell:?} has no UTC offset"),
-                "write offsets in the file (e.g. 2026-07-01T00:00:00Z) or set `utc_offset: \"+00:00\"` for the trace".into(),
+                "write offsets in the file (e.g. 2026-07-01T00:00:00Z) or set `utc_offset: \"+00:00\"` for the trace"
+                    .into(),
             )),
         },
         Err(_) => Err((
@@ -120,10 +121,16 @@ fn parse_value(cell: &str) -> std::result::Result<f64, (String, String)> {
         (format!("not a number: {cell:?}"), "write a plain decimal number such as 12 or 3.5".to_string())
     })?;
     if !v.is_finite() {
-        return Err((format!("value {cell:?} is not finite"), "replace NaN/inf with a real measurement, or remove the row and let the gap policy fill it".into()));
+        return Err((
+            format!("value {cell:?} is not finite"),
+            "replace NaN/inf with a real measurement, or remove the row and let the gap policy fill it".into(),
+        ));
     }
     if v < 0.0 {
-        return Err((format!("negative value {cell:?}"), "request rates and counts cannot be negative; fix the export".into()));
+        return Err((
+            format!("negative value {cell:?}"),
+            "request rates and counts cannot be negative; fix the export".into(),
+        ));
     }
     Ok(v)
 }
@@ -149,7 +156,13 @@ fn csv_error(path: &Path, err: csv::Error) -> Error {
     }
 }
 
-fn find_column(headers: &csv::StringRecord, wanted: Option<&str>, role: &str, path: &Path, defaults: &[&str]) -> Result<usize> {
+fn find_column(
+    headers: &csv::StringRecord,
+    wanted: Option<&str>,
+    role: &str,
+    path: &Path,
+    defaults: &[&str],
+) -> Result<usize> {
     let names: Vec<&str> = headers.iter().collect();
     let listing = names.join(", ");
     if let Some(name) = wanted {
@@ -175,13 +188,16 @@ pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Trace> {
     let mut reader = open_csv(path)?;
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
     if headers.is_empty() {
-        return Err(Error::new("the file is empty").in_file(path).fix("give a header row and at least one row of data"));
+        return Err(Error::new("the file is empty")
+            .in_file(path)
+            .fix("give a header row and at least one row of data"));
     }
     let (time_col, value_col) = if opts.time_column.is_none() && opts.value_column.is_none() && headers.len() == 2 {
         (0, 1)
     } else {
         let t = find_column(&headers, opts.time_column.as_deref(), "time", path, &TIME_NAMES)?;
-        let v = find_column(&headers, opts.value_column.as_deref(), "value", path, &["value", "requests", "rate", "y"])?;
+        let v =
+            find_column(&headers, opts.value_column.as_deref(), "value", path, &["value", "requests", "rate", "y"])?;
         (t, v)
     };
     let mut rows: Vec<(EpochMillis, f64, u64)> = Vec::new();
@@ -195,16 +211,22 @@ pub fn read_csv(path: &Path, opts: &CsvOptions) -> Result<Trace> {
         let v = parse_value(&record[value_col]).map_err(|e| at(value_col, e))?;
         if let Some(&(prev, _, prev_line)) = rows.last() {
             if t == prev {
-                return Err(at(time_col, (
-                    format!("duplicate timestamp {:?} (also on line {prev_line})", &record[time_col]),
-                    "keep one row per timestamp (sum or drop the duplicate)".into(),
-                )));
+                return Err(at(
+                    time_col,
+                    (
+                        format!("duplicate timestamp {:?} (also on line {prev_line})", &record[time_col]),
+                        "keep one row per timestamp (sum or drop the duplicate)".into(),
+                    ),
+                ));
             }
             if t < prev {
-                return Err(at(time_col, (
-                    format!("timestamp {:?} is earlier than the one on line {prev_line}", &record[time_col]),
-                    "sort the rows by time".into(),
-                )));
+                return Err(at(
+                    time_col,
+                    (
+                        format!("timestamp {:?} is earlier than the one on line {prev_line}", &record[time_col]),
+                        "sort the rows by time".into(),
+                    ),
+                ));
             }
         }
         rows.push((t, v, line));
@@ -277,7 +299,9 @@ fn build_from_rows(path: &Path, rows: &[(EpochMillis, f64, u64)], kind: ValueKin
 /// Reads a per-request CSV and counts requests into bins.
 pub fn read_requests_csv(path: &Path, opts: &RequestsOptions) -> Result<Trace> {
     if opts.bin_ms == 0 {
-        return Err(Error::new("the counting bin must be positive").in_file(path).fix("set `bin` to a duration such as 1s or 1m"));
+        return Err(Error::new("the counting bin must be positive")
+            .in_file(path)
+            .fix("set `bin` to a duration such as 1s or 1m"));
     }
     let offset = opts.utc_offset.as_deref().map(|o| parse_offset(o, path)).transpose()?;
     let mut reader = open_csv(path)?;
@@ -298,10 +322,13 @@ pub fn read_requests_csv(path: &Path, opts: &RequestsOptions) -> Result<Trace> {
         if let Some((p, pline)) = prev
             && t < p
         {
-            return Err(Error::new(format!("request time {:?} is earlier than the one on line {pline}", &record[time_col]))
-                .in_file(path)
-                .at_line(line, Some(time_col as u64 + 1))
-                .fix("sort the rows by time"));
+            return Err(Error::new(format!(
+                "request time {:?} is earlier than the one on line {pline}",
+                &record[time_col]
+            ))
+            .in_file(path)
+            .at_line(line, Some(time_col as u64 + 1))
+            .fix("sort the rows by time"));
         }
         prev = Some((t, line));
         let b = t.div_euclid(bin);
@@ -352,12 +379,18 @@ pub fn read_prometheus(path: &Path, opts: &PrometheusOptions) -> Result<Trace> {
             .fix("export with `curl '<prometheus>/api/v1/query_range?query=...&start=...&end=...&step=...'` and save the JSON unchanged")
     })?;
     if resp.status != "success" {
-        return Err(Error::new(format!("the query failed (status {:?}): {}", resp.status, resp.error.unwrap_or_default()))
-            .in_file(path)
-            .at_field("status")
-            .fix("fix the query and export it again"));
+        return Err(Error::new(format!(
+            "the query failed (status {:?}): {}",
+            resp.status,
+            resp.error.unwrap_or_default()
+        ))
+        .in_file(path)
+        .at_field("status")
+        .fix("fix the query and export it again"));
     }
-    let data = resp.data.ok_or_else(|| Error::new("no `data` in the response").in_file(path).at_field("data").fix("export a query_range response"))?;
+    let data = resp.data.ok_or_else(|| {
+        Error::new("no `data` in the response").in_file(path).at_field("data").fix("export a query_range response")
+    })?;
     if data.result_type != "matrix" {
         return Err(Error::new(format!("resultType is {:?}, capsim needs \"matrix\"", data.result_type))
             .in_file(path)

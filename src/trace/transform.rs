@@ -72,7 +72,11 @@ impl Spike {
 
 /// Applies `f(segment_start, segment_end, rate)` to every segment after splitting segments
 /// at `cuts` (sorted). The callback returns the new rate.
-fn split_and_map(trace: &Trace, cuts: &[EpochMillis], mut f: impl FnMut(EpochMillis, EpochMillis, f64) -> f64) -> Trace {
+fn split_and_map(
+    trace: &Trace,
+    cuts: &[EpochMillis],
+    mut f: impl FnMut(EpochMillis, EpochMillis, f64) -> f64,
+) -> Trace {
     let mut times = Vec::with_capacity(trace.len() + cuts.len());
     let mut rates = Vec::with_capacity(trace.len() + cuts.len());
     let mut c = cuts.partition_point(|&x| x <= trace.start());
@@ -96,7 +100,8 @@ fn split_and_map(trace: &Trace, cuts: &[EpochMillis], mut f: impl FnMut(EpochMil
 
 fn check_factor(name: &str, value: f64) -> Result<()> {
     if !value.is_finite() || value < 0.0 {
-        return Err(Error::new(format!("{name} must be a finite number ≥ 0, got {value}")).fix(format!("set {name} to a number such as 1.5")));
+        return Err(Error::new(format!("{name} must be a finite number ≥ 0, got {value}"))
+            .fix(format!("set {name} to a number such as 1.5")));
     }
     Ok(())
 }
@@ -146,7 +151,9 @@ impl Trace {
         let from = from.max(self.start());
         let to = to.min(self.end());
         if from >= to {
-            return Err(Error::new("the window does not overlap the trace").fix("choose a window inside the trace's span"));
+            return Err(
+                Error::new("the window does not overlap the trace").fix("choose a window inside the trace's span")
+            );
         }
         let first = self.segment_at(from).unwrap();
         let mut times = vec![from];
@@ -191,7 +198,8 @@ impl Trace {
     /// evaluated at each segment's midpoint (segments longer than a day are cut daily first).
     pub fn grown(&self, per_year: f64, anchor: EpochMillis) -> Result<Trace> {
         if !per_year.is_finite() || per_year <= -1.0 {
-            return Err(Error::new(format!("growth per year must be above -100 %, got {per_year}")).fix("write growth as a fraction, e.g. 0.3 for +30 % a year"));
+            return Err(Error::new(format!("growth per year must be above -100 %, got {per_year}"))
+                .fix("write growth as a fraction, e.g. 0.3 for +30 % a year"));
         }
         let day = crate::engine::DAY as i64;
         let cuts: Vec<EpochMillis> = (1..=(self.span() as i64 / day)).map(|d| self.start() + d * day).collect();

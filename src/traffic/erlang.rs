@@ -55,20 +55,12 @@ impl MmcWait {
 
     /// P(W ≤ t).
     pub fn cdf(&self, t_ms: f64) -> f64 {
-        if t_ms < 0.0 {
-            0.0
-        } else {
-            1.0 - self.p_wait * (-self.theta_per_ms * t_ms).exp()
-        }
+        if t_ms < 0.0 { 0.0 } else { 1.0 - self.p_wait * (-self.theta_per_ms * t_ms).exp() }
     }
 
     /// The q-quantile of the wait.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.p_wait <= 1.0 - q {
-            0.0
-        } else {
-            (self.p_wait / (1.0 - q)).ln() / self.theta_per_ms
-        }
+        if self.p_wait <= 1.0 - q { 0.0 } else { (self.p_wait / (1.0 - q)).ln() / self.theta_per_ms }
     }
 }
 

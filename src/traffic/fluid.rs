@@ -1,7 +1,7 @@
 //! The fluid service model: between two events demand and ready pods are constant, so the
 //! backlog evolves linearly and latency follows M/M/c (Erlang C) while the queue is stable.
 
-use super::{LatencyHistogram, MmcWait, ServiceProfile, StepStats};
+use super::{LatencyHistogram, Load, MmcWait, ServiceProfile, StepStats};
 
 /// One workload's fluid state: requests waiting beyond what the servers hold.
 #[derive(Debug, Clone, Default)]
@@ -18,19 +18,17 @@ impl FluidQueue {
         self.backlog
     }
 
-    /// Advances `dt_ms` at arrival rate `lambda` (per second) with `pods` ready pods,
-    /// adding the step's counts to `stats` and the latency of accepted requests to `hist`.
-    /// `slo_ms` is the latency objective used to count good requests.
+    /// Advances `dt_ms` under `load`, adding the interval's counts to `stats` and the
+    /// latency of accepted requests to `hist`.
     pub fn advance(
         &mut self,
         p: &ServiceProfile,
-        lambda: f64,
-        pods: u32,
+        load: Load,
         dt_ms: u64,
-        slo_ms: f64,
         stats: &mut StepStats,
         hist: &mut LatencyHistogram,
     ) {
+        let Load { lambda, pods, slo_ms } = load;
         if dt_ms == 0 {
             return;
         }
@@ -55,7 +53,7 @@ impl FluidQueue {
         let served_before = stats.served;
         let s = p.service_ms;
         let wait_ms = |q: f64| q / capacity * 1000.0;
-        let mut good_uniform = |w0: f64, w1: f64, n: f64, stats: &mut StepStats, hist: &mut LatencyHistogram| {
+        let good_uniform = |w0: f64, w1: f64, n: f64, stats: &mut StepStats, hist: &mut LatencyHistogram| {
             hist.add_uniform(s + w0, s + w1, n);
             stats.good += n * uniform_share_below(s + w0, s + w1, slo_ms);
         };
@@ -93,7 +91,16 @@ impl FluidQueue {
 
     /// Stable M/M/c interval of `dt` seconds: everything arriving is served.
     #[allow(clippy::too_many_arguments)]
-    fn stable(&mut self, p: &ServiceProfile, lambda: f64, pods: u32, dt: f64, slo_ms: f64, stats: &mut StepStats, hist: &mut LatencyHistogram) {
+    fn stable(
+        &mut self,
+        p: &ServiceProfile,
+        lambda: f64,
+        pods: u32,
+        dt: f64,
+        slo_ms: f64,
+        stats: &mut StepStats,
+        hist: &mut LatencyHistogram,
+    ) {
         let n = lambda * dt;
         stats.served += n;
         if n <= 0.0 {
@@ -129,7 +136,13 @@ mod tests {
     use super::*;
 
     fn profile() -> ServiceProfile {
-        ServiceProfile { concurrency: 4, service_ms: 100.0, cpu_per_request: 0.01, idle_cpu: 0.05, timeout_ms: 10_000.0 }
+        ServiceProfile {
+            concurrency: 4,
+            service_ms: 100.0,
+            cpu_per_request: 0.01,
+            idle_cpu: 0.05,
+            timeout_ms: 10_000.0,
+        }
     }
 
     fn conserved(q0: f64, q1: f64, s: &StepStats) {
@@ -142,7 +155,7 @@ mod tests {
     fn stable_serves_everything() {
         let mut q = FluidQueue::new();
         let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
-        q.advance(&profile(), 100.0, 4, 60_000, 500.0, &mut s, &mut h);
+        q.advance(&profile(), Load { lambda: 100.0, pods: 4, slo_ms: 500.0 }, 60_000, &mut s, &mut h);
         assert_eq!(s.arrived, 6000.0);
         assert_eq!(s.served, 6000.0);
         assert_eq!(s.failed, 0.0);
@@ -156,13 +169,13 @@ mod tests {
         let p = profile(); // capacity 160 rps, max backlog 1600
         let mut q = FluidQueue::new();
         let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
-        q.advance(&p, 240.0, 4, 60_000, 500.0, &mut s, &mut h);
+        q.advance(&p, Load { lambda: 240.0, pods: 4, slo_ms: 500.0 }, 60_000, &mut s, &mut h);
         conserved(0.0, q.backlog(), &s);
         assert!((q.backlog() - 1600.0).abs() < 1e-9);
         assert!((s.failed - 80.0 * 40.0).abs() < 1e-6);
         assert!((s.served - 160.0 * 60.0).abs() < 1e-6);
         let mut s2 = StepStats::default();
-        q.advance(&p, 100.0, 4, 60_000, 500.0, &mut s2, &mut h);
+        q.advance(&p, Load { lambda: 100.0, pods: 4, slo_ms: 500.0 }, 60_000, &mut s2, &mut h);
         conserved(1600.0, q.backlog(), &s2);
         assert_eq!(q.backlog(), 0.0);
         assert_eq!(s2.failed, 0.0);
@@ -172,7 +185,7 @@ mod tests {
     fn zero_pods_fail_everything() {
         let mut q = FluidQueue::new();
         let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
-        q.advance(&profile(), 50.0, 0, 10_000, 500.0, &mut s, &mut h);
+        q.advance(&profile(), Load { lambda: 50.0, pods: 0, slo_ms: 500.0 }, 10_000, &mut s, &mut h);
         assert_eq!(s.failed, 500.0);
         assert_eq!(s.served, 0.0);
     }
@@ -182,9 +195,9 @@ mod tests {
         let p = profile();
         let mut q = FluidQueue::new();
         let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
-        q.advance(&p, 240.0, 4, 60_000, 500.0, &mut s, &mut h);
+        q.advance(&p, Load { lambda: 240.0, pods: 4, slo_ms: 500.0 }, 60_000, &mut s, &mut h);
         let mut s2 = StepStats::default();
-        q.advance(&p, 10.0, 1, 1_000, 500.0, &mut s2, &mut h);
+        q.advance(&p, Load { lambda: 10.0, pods: 1, slo_ms: 500.0 }, 1_000, &mut s2, &mut h);
         conserved(1600.0, q.backlog(), &s2);
         assert!(q.backlog() <= 400.0);
     }

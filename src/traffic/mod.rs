@@ -48,6 +48,15 @@ impl ServiceProfile {
     }
 }
 
+/// What holds during an interval: arrival rate (per second), ready pods, and the latency
+/// objective used to count good requests (milliseconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Load {
+    pub lambda: f64,
+    pub pods: u32,
+    pub slo_ms: f64,
+}
+
 /// Counts accumulated over one or more steps. Requests are fractional in the fluid model.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct StepStats {

@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 
 use rand_distr::{Distribution, Exp1};
 
-use super::{LatencyHistogram, ServiceProfile, StepStats};
+use super::{LatencyHistogram, Load, ServiceProfile, StepStats};
 use crate::engine::{EventQueue, StreamRng};
 
 pub struct RequestQueue {
@@ -45,7 +45,14 @@ impl RequestQueue {
         (x * mean_us).round().max(1.0) as u64
     }
 
-    fn start_service(&mut self, p: &ServiceProfile, arrival: u64, slo_ms: f64, stats: &mut StepStats, hist: &mut LatencyHistogram) {
+    fn start_service(
+        &mut self,
+        p: &ServiceProfile,
+        arrival: u64,
+        slo_ms: f64,
+        stats: &mut StepStats,
+        hist: &mut LatencyHistogram,
+    ) {
         self.busy += 1;
         let wait_ms = (self.now_us - arrival) as f64 / 1000.0;
         let latency = wait_ms + p.service_ms;
@@ -62,13 +69,12 @@ impl RequestQueue {
     pub fn advance(
         &mut self,
         p: &ServiceProfile,
-        lambda: f64,
-        pods: u32,
+        load: Load,
         dt_ms: u64,
-        slo_ms: f64,
         stats: &mut StepStats,
         hist: &mut LatencyHistogram,
     ) {
+        let Load { lambda, pods, slo_ms } = load;
         let end = self.now_us + dt_ms * 1000;
         let servers = p.servers(pods);
         let timeout_us = if p.timeout_ms.is_finite() { Some((p.timeout_ms * 1000.0) as u64) } else { None };
@@ -135,12 +141,18 @@ mod tests {
 
     #[test]
     fn conservation_and_determinism() {
-        let p = ServiceProfile { concurrency: 2, service_ms: 50.0, cpu_per_request: 0.0, idle_cpu: 0.0, timeout_ms: 2_000.0 };
+        let p = ServiceProfile {
+            concurrency: 2,
+            service_ms: 50.0,
+            cpu_per_request: 0.0,
+            idle_cpu: 0.0,
+            timeout_ms: 2_000.0,
+        };
         let run = || {
             let mut q = RequestQueue::new(RngStreams::new(1, "t", 0).stream("requests"));
             let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
-            q.advance(&p, 150.0, 2, 60_000, 200.0, &mut s, &mut h);
-            q.advance(&p, 50.0, 2, 60_000, 200.0, &mut s, &mut h);
+            q.advance(&p, Load { lambda: 150.0, pods: 2, slo_ms: 200.0 }, 60_000, &mut s, &mut h);
+            q.advance(&p, Load { lambda: 50.0, pods: 2, slo_ms: 200.0 }, 60_000, &mut s, &mut h);
             (s, q.backlog())
         };
         let (s, backlog) = run();

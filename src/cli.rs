@@ -1,0 +1,360 @@
+//! The command line: clap commands and human tables. The only module that prints.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Result};
+use crate::model::units::{format_duration, parse_duration};
+use crate::model::{Scenario, load_scenario};
+use crate::trace::{
+    self, CsvOptions, GapPolicy, PrometheusOptions, RequestsOptions, Spike, SpikeShape, Trace, ValueKind,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "capsim",
+    version,
+    about = "Capacity-planning and autoscaling simulator: traffic → pods → nodes → the bill"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+enum Command {
+    /// Simulate a scenario and write a run folder (summary.json, timeseries.csv, decisions.csv, charts/).
+    Run {
+        /// Scenario file; default: the bundled example models/plugilo/scenario.yaml.
+        scenario: Option<PathBuf>,
+        /// Output folder; default: out/<scenario name>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Check a scenario and everything it refers to, without running it.
+    Validate { scenario: Option<PathBuf> },
+    /// Read, summarise and transform traffic traces.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Span, resolution, gaps, mean, p50/p95/max and peak-to-mean of a trace.
+    Inspect {
+        #[command(flatten)]
+        input: TraceInput,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Apply transforms and write the result as a time,rate_rps CSV.
+    Transform {
+        #[command(flatten)]
+        input: TraceInput,
+        /// Multiply every rate.
+        #[arg(long)]
+        scale: Option<f64>,
+        /// Move in time (e.g. 2h, or -30m).
+        #[arg(long, allow_hyphen_values = true)]
+        shift: Option<String>,
+        /// Re-cut into steps of this length, preserving request totals (e.g. 5m).
+        #[arg(long)]
+        resample: Option<String>,
+        /// Repeat back to back until the trace spans this long from its start (e.g. 365d).
+        #[arg(long)]
+        repeat_to: Option<String>,
+        /// Compounding growth per year as a fraction (0.3 = +30 %/year).
+        #[arg(long, allow_hyphen_values = true)]
+        growth: Option<f64>,
+        /// Multiplicative lognormal noise with this coefficient of variation.
+        #[arg(long)]
+        noise: Option<f64>,
+        /// Seed for --noise.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// A spike: AT,FACTOR,RAMP,HOLD,DECAY with AT an RFC 3339 time or a duration after the
+        /// trace start, e.g. 9d13h,10,2m,30m,15m. Repeatable.
+        #[arg(long)]
+        spike: Vec<String>,
+        /// Output CSV.
+        #[arg(short, long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    RequestsCsv,
+    Prometheus,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Values {
+    Rate,
+    Count,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Gaps {
+    Zero,
+    Hold,
+    Error,
+}
+
+#[derive(Args)]
+struct TraceInput {
+    /// The trace file.
+    file: PathBuf,
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    #[arg(long)]
+    time_column: Option<String>,
+    #[arg(long)]
+    value_column: Option<String>,
+    /// What the values are: requests per second, or requests counted per interval.
+    #[arg(long, value_enum, default_value = "rate")]
+    values: Values,
+    /// Offset for timestamps written without one, e.g. -04:00.
+    #[arg(long, allow_hyphen_values = true)]
+    utc_offset: Option<String>,
+    #[arg(long, value_enum)]
+    gaps: Option<Gaps>,
+    /// Counting bin for per-request files (default 1s).
+    #[arg(long)]
+    bin: Option<String>,
+    /// Prometheus: use only this series (default: sum of all).
+    #[arg(long)]
+    series: Option<usize>,
+}
+
+impl TraceInput {
+    fn read(&self) -> Result<Trace> {
+        let values = match self.values {
+            Values::Rate => ValueKind::Rate,
+            Values::Count => ValueKind::Count,
+        };
+        let gaps = self.gaps.map(|g| match g {
+            Gaps::Zero => GapPolicy::Zero,
+            Gaps::Hold => GapPolicy::Hold,
+            Gaps::Error => GapPolicy::Error,
+        });
+        match self.format {
+            Format::Csv => trace::read_csv(
+                &self.file,
+                &CsvOptions {
+                    time_column: self.time_column.clone(),
+                    value_column: self.value_column.clone(),
+                    values,
+                    utc_offset: self.utc_offset.clone(),
+                    gaps,
+                },
+            ),
+            Format::RequestsCsv => {
+                let bin_ms = self
+                    .bin
+                    .as_deref()
+                    .map(|b| parse_duration(b).map_err(|e| e.at_field("--bin")))
+                    .transpose()?
+                    .unwrap_or(1_000);
+                trace::read_requests_csv(
+                    &self.file,
+                    &RequestsOptions {
+                        time_column: self.time_column.clone(),
+                        utc_offset: self.utc_offset.clone(),
+                        bin_ms,
+                    },
+                )
+            }
+            Format::Prometheus => {
+                trace::read_prometheus(&self.file, &PrometheusOptions { series: self.series, values, gaps })
+            }
+        }
+    }
+}
+
+/// Where the bundled example lives: beside the working directory, or in the source tree.
+fn default_scenario() -> PathBuf {
+    let rel = Path::new("models/plugilo/scenario.yaml");
+    if rel.exists() { rel.to_path_buf() } else { Path::new(env!("CARGO_MANIFEST_DIR")).join(rel) }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli.command) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<()> {
+    match command {
+        Command::Run { scenario, out, seed } => {
+            let path = scenario.unwrap_or_else(default_scenario);
+            let scenario = load_scenario(&path)?;
+            let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
+            crate::report::check_output_dir(&out)?;
+            let result = crate::sim::run(&scenario, seed)?;
+            crate::report::write_run(&out, &scenario, &result)?;
+            print_run(&scenario, &result, &out);
+            Ok(())
+        }
+        Command::Validate { scenario } => {
+            let path = scenario.unwrap_or_else(default_scenario);
+            let scenario = load_scenario(&path)?;
+            print_validation(&scenario);
+            Ok(())
+        }
+        Command::Trace { command: TraceCommand::Inspect { input, json } } => {
+            let t = input.read()?;
+            let stats = trace::inspect(&t);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&stats).map_err(|e| Error::new(e.to_string()))?);
+            } else {
+                println!("{}", input.file.display());
+                println!("  span          {} → {} ({})", stats.start, stats.end, format_duration(t.span()));
+                println!("  resolution    {}", format_duration(t.resolution()));
+                println!("  segments      {}", stats.segments);
+                println!("  gaps          {} ({})", stats.gaps, format_duration((stats.gap_seconds * 1000.0) as u64));
+                println!("  requests      {:.0}", stats.total_requests);
+                println!("  mean          {:.3} rps", stats.mean_rps);
+                println!("  p50           {:.3} rps", stats.p50_rps);
+                println!("  p95           {:.3} rps", stats.p95_rps);
+                println!("  max           {:.3} rps", stats.max_rps);
+                println!("  peak-to-mean  {:.2}", stats.peak_to_mean);
+            }
+            Ok(())
+        }
+        Command::Trace {
+            command:
+                TraceCommand::Transform { input, scale, shift, resample, repeat_to, growth, noise, seed, spike, out },
+        } => {
+            let mut t = input.read()?;
+            if let Some(f) = scale {
+                t = t.scaled(f).map_err(|e| e.at_field("--scale"))?;
+            }
+            if let Some(s) = shift {
+                let (neg, body) = s.strip_prefix('-').map_or((false, s.as_str()), |b| (true, b));
+                let ms = parse_duration(body).map_err(|e| e.at_field("--shift"))? as i64;
+                t = t.shifted(if neg { -ms } else { ms });
+            }
+            if let Some(r) = resample {
+                t = t.resampled(parse_duration(&r).map_err(|e| e.at_field("--resample"))?)?;
+            }
+            if let Some(r) = repeat_to {
+                let span = parse_duration(&r).map_err(|e| e.at_field("--repeat-to"))?;
+                t = t.repeated_until(t.start() + span as i64)?.0;
+            }
+            if let Some(g) = growth {
+                t = t.grown(g, t.start()).map_err(|e| e.at_field("--growth"))?;
+            }
+            for s in &spike {
+                t = t.with_spike(&parse_spike(s, t.start())?, SpikeShape::default())?;
+            }
+            if let Some(cv) = noise {
+                let mut rng = crate::engine::RngStreams::new(seed, "trace-transform", 0).stream("noise");
+                t = t.with_noise(cv, &mut rng).map_err(|e| e.at_field("--noise"))?;
+            }
+            write_trace_csv(&out, &t)?;
+            println!("wrote {} ({} segments, {:.0} requests)", out.display(), t.len(), t.total_requests());
+            Ok(())
+        }
+    }
+}
+
+fn parse_spike(text: &str, trace_start: i64) -> Result<Spike> {
+    let fix = "write AT,FACTOR,RAMP,HOLD,DECAY, e.g. 9d13h,10,2m,30m,15m";
+    let parts: Vec<&str> = text.split(',').collect();
+    if parts.len() != 5 {
+        return Err(Error::new(format!("invalid spike {text:?}")).at_field("--spike").fix(fix));
+    }
+    let start = match parts[0].parse::<jiff::Timestamp>() {
+        Ok(ts) => ts.as_millisecond(),
+        Err(_) => trace_start + parse_duration(parts[0]).map_err(|e| e.at_field("--spike"))? as i64,
+    };
+    let factor: f64 = parts[1]
+        .parse()
+        .map_err(|_| Error::new(format!("invalid spike factor {:?}", parts[1])).at_field("--spike").fix(fix))?;
+    let d = |s: &str| parse_duration(s).map_err(|e| e.at_field("--spike"));
+    Ok(Spike { start, factor, ramp_ms: d(parts[2])?, hold_ms: d(parts[3])?, decay_ms: d(parts[4])? })
+}
+
+fn write_trace_csv(path: &Path, t: &Trace) -> Result<()> {
+    use std::fmt::Write as _;
+    let mut out = String::from("time,rate_rps\n");
+    for (s, _, r) in t.segments() {
+        let _ = writeln!(out, "{},{}", crate::report::rfc3339_millis(s), r);
+    }
+    // One more row at the end so the last segment's length survives a round trip.
+    let _ = writeln!(out, "{},0", crate::report::rfc3339_millis(t.end()));
+    crate::report::write_file_atomically(path, out.as_bytes())
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.3} %", x * 100.0)
+}
+
+fn ms(x: Option<f64>) -> String {
+    x.map_or("—".into(), |v| format!("{v:.0} ms"))
+}
+
+fn print_run(s: &Scenario, r: &crate::sim::RunResult, out: &Path) {
+    println!(
+        "{} — {} from {} (seed {}, {:?} fidelity)",
+        s.name,
+        format_duration(s.duration_ms),
+        crate::report::rfc3339(s.start),
+        r.seed,
+        r.fidelity
+    );
+    println!("{:<16} {:>14} {:>10} {:>12} {:>10} {:>10}", "workload", "requests", "failed", "within SLO", "p95", "p99");
+    for w in r.workloads.iter().map(|w| &w.summary).chain(std::iter::once(&r.total)) {
+        println!(
+            "{:<16} {:>14.0} {:>10} {:>12} {:>10} {:>10}",
+            w.name,
+            w.requests,
+            pct(w.failed_share),
+            pct(w.slo_attainment),
+            ms(w.latency_ms.p95),
+            ms(w.latency_ms.p99)
+        );
+    }
+    for note in &r.notes {
+        println!("note: {note}");
+    }
+    println!("wrote {}", out.display());
+}
+
+fn print_validation(s: &Scenario) {
+    println!("{}: valid", s.path.display());
+    println!("  {} workloads, {} node groups, {} spike events", s.workloads.len(), s.nodes.len(), s.spikes.len());
+    for w in &s.workloads {
+        println!(
+            "  workload {:<16} deployment {} ({} replicas, requests cpu {}, memory {}), mean demand {:.1} rps",
+            w.name,
+            w.deployment.name,
+            w.deployment.replicas,
+            crate::sim::fmt_cpu(w.deployment.requests.cpu),
+            crate::sim::fmt_bytes(w.deployment.requests.memory),
+            w.demand.total_requests() / (w.demand.span() as f64 / 1000.0)
+        );
+    }
+    for o in &s.manifests.others {
+        println!("  not simulated: {} {:?} in {}", o.kind, o.name, o.source.display());
+    }
+    for note in &s.notes {
+        println!("  note: {note}");
+    }
+}

@@ -1,0 +1,224 @@
+//! Kubernetes manifests: Deployments (apps/v1) from multi-document files. Fields capsim does
+//! not need are accepted and ignored; the ones it reads are validated.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::units::parse_quantity;
+use super::yaml::{Document, at_span, from_document, read_text, split_documents};
+use crate::error::{Error, Result};
+
+/// CPU (cores) and memory (bytes).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Resources {
+    pub cpu: f64,
+    pub memory: f64,
+}
+
+impl Resources {
+    pub fn add(&self, other: &Resources) -> Resources {
+        Resources { cpu: self.cpu + other.cpu, memory: self.memory + other.memory }
+    }
+}
+
+/// A Deployment as capsim uses it: name, replicas and per-pod requests and limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    pub name: String,
+    pub namespace: String,
+    pub replicas: u32,
+    /// Sum over the pod's containers.
+    pub requests: Resources,
+    pub limits: Resources,
+    pub labels: BTreeMap<String, String>,
+    /// Where it was read from, for messages.
+    pub source: PathBuf,
+}
+
+/// Another object found beside the Deployments (kept for `capsim validate`'s listing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherObject {
+    pub kind: String,
+    pub name: String,
+    pub source: PathBuf,
+    /// The document, for controllers that parse their own kinds.
+    pub text: String,
+    pub line_offset: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Manifests {
+    pub deployments: Vec<Deployment>,
+    pub others: Vec<OtherObject>,
+}
+
+#[derive(Deserialize)]
+struct TypeMeta {
+    #[serde(rename = "apiVersion")]
+    api_version: Option<String>,
+    kind: Option<String>,
+    #[serde(default)]
+    metadata: Meta,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    name: Option<String>,
+    namespace: Option<String>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct DeploymentDoc {
+    #[serde(default)]
+    spec: Option<DeploymentSpec>,
+}
+
+#[derive(Deserialize)]
+struct DeploymentSpec {
+    replicas: Option<i64>,
+    template: PodTemplate,
+}
+
+#[derive(Deserialize)]
+struct PodTemplate {
+    spec: PodSpec,
+}
+
+#[derive(Deserialize)]
+struct PodSpec {
+    #[serde(default)]
+    containers: Vec<Container>,
+}
+
+#[derive(Deserialize)]
+struct Container {
+    name: Option<String>,
+    #[serde(default)]
+    resources: ContainerResources,
+}
+
+#[derive(Deserialize, Default)]
+struct ContainerResources {
+    #[serde(default)]
+    requests: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    limits: BTreeMap<String, Spanned<String>>,
+}
+
+/// Reads every manifest file in `paths` (files, or folders whose `*.yaml`/`*.yml` files are
+/// read in name order).
+pub fn load_manifests(paths: &[PathBuf]) -> Result<Manifests> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Error::io(p, &e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| matches!(f.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")))
+                .collect();
+            entries.sort();
+            files.extend(entries);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut out = Manifests::default();
+    for file in files {
+        let text = read_text(&file)?;
+        for doc in split_documents(&text) {
+            load_document(&file, &doc, &mut out)?;
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for d in &out.deployments {
+        if let Some(first) = seen.insert((d.namespace.clone(), d.name.clone()), d.source.clone()) {
+            return Err(Error::new(format!("Deployment {:?} is defined twice (also in {})", d.name, first.display()))
+                .in_file(&d.source)
+                .fix("keep one definition per Deployment name and namespace"));
+        }
+    }
+    Ok(out)
+}
+
+fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result<()> {
+    let meta: TypeMeta = from_document(file, doc)?;
+    let missing = |what: &str| {
+        Error::new(format!("a manifest without `{what}`"))
+            .in_file(file)
+            .at_line(doc.line_offset + 1, None)
+            .fix("every Kubernetes object needs apiVersion, kind and metadata.name")
+    };
+    let kind = meta.kind.ok_or_else(|| missing("kind"))?;
+    meta.api_version.ok_or_else(|| missing("apiVersion"))?;
+    let name = meta.metadata.name.ok_or_else(|| missing("metadata.name"))?;
+    if kind != "Deployment" {
+        out.others.push(OtherObject {
+            kind,
+            name,
+            source: file.to_path_buf(),
+            text: doc.text.to_string(),
+            line_offset: doc.line_offset,
+        });
+        return Ok(());
+    }
+    let parsed: DeploymentDoc = from_document(file, doc)?;
+    let spec = parsed.spec.ok_or_else(|| missing("spec"))?;
+    let replicas = match spec.replicas {
+        None => 1,
+        Some(r) if (0..=1_000_000).contains(&r) => r as u32,
+        Some(r) => {
+            return Err(Error::new(format!("replicas {r} is out of range"))
+                .in_file(file)
+                .at_field("spec.replicas")
+                .fix("set replicas to a whole number between 0 and 1000000"));
+        }
+    };
+    if spec.template.spec.containers.is_empty() {
+        return Err(Error::new(format!("Deployment {name:?} has no containers"))
+            .in_file(file)
+            .at_field("spec.template.spec.containers")
+            .fix("list at least one container"));
+    }
+    let mut requests = Resources::default();
+    let mut limits = Resources::default();
+    for (i, c) in spec.template.spec.containers.iter().enumerate() {
+        let base = format!("spec.template.spec.containers[{i}].resources");
+        requests = requests.add(&read_resources(file, doc, &c.resources.requests, &format!("{base}.requests"))?);
+        limits = limits.add(&read_resources(file, doc, &c.resources.limits, &format!("{base}.limits"))?);
+        let _ = &c.name;
+    }
+    out.deployments.push(Deployment {
+        name,
+        namespace: meta.metadata.namespace.unwrap_or_else(|| "default".into()),
+        replicas,
+        requests,
+        limits,
+        labels: meta.metadata.labels,
+        source: file.to_path_buf(),
+    });
+    Ok(())
+}
+
+fn read_resources(
+    file: &Path,
+    doc: &Document<'_>,
+    map: &BTreeMap<String, Spanned<String>>,
+    field: &str,
+) -> Result<Resources> {
+    let mut r = Resources::default();
+    for (key, value) in map {
+        let q = parse_quantity(&value.value)
+            .map_err(|e| at_span(e, file, value, doc.line_offset).at_field(format!("{field}.{key}")))?;
+        match key.as_str() {
+            "cpu" => r.cpu = q,
+            "memory" => r.memory = q,
+            _ => {}
+        }
+    }
+    Ok(r)
+}

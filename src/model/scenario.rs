@@ -1,0 +1,599 @@
+//! The capsim Scenario file (DESIGN §4): raw serde schema (unknown fields are errors) and its
+//! validation into typed values. Relative paths resolve against the scenario file's folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use super::deployment::{Deployment, Manifests, Resources, load_manifests};
+use super::units::{parse_duration, parse_quantity};
+use super::yaml::{at_span, read_text, yaml_error};
+use crate::engine::{MINUTE, Millis};
+use crate::error::{Error, Result};
+use crate::trace::{
+    self, CsvOptions, EpochMillis, GapPolicy, PrometheusOptions, RequestsOptions, Spike, SpikeShape, Trace, ValueKind,
+};
+use crate::traffic::ServiceProfile;
+
+type Text = Spanned<String>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    kind: String,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    cloud: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    start: Text,
+    duration: Text,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    output_step: Option<Text>,
+    #[serde(default)]
+    fidelity: Fidelity,
+    #[serde(default)]
+    manifests: Vec<String>,
+    traces: BTreeMap<String, TraceSpec>,
+    workloads: BTreeMap<String, WorkloadSpec>,
+    #[serde(default)]
+    events: Vec<EventSpec>,
+    slo: SloSpec,
+    cluster: ClusterSpec,
+}
+
+/// How requests are simulated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fidelity {
+    /// Closed-form between events (default; years in seconds).
+    #[default]
+    Fluid,
+    /// Every request simulated (validation on short windows).
+    Request,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+enum TraceFormat {
+    #[default]
+    Csv,
+    RequestsCsv,
+    Prometheus,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+enum Align {
+    /// The trace's first sample is placed at the scenario start.
+    #[default]
+    Start,
+    /// Timestamps are used as they are.
+    Absolute,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TraceSpec {
+    file: String,
+    #[serde(default)]
+    format: TraceFormat,
+    #[serde(default)]
+    time_column: Option<String>,
+    #[serde(default)]
+    value_column: Option<String>,
+    #[serde(default)]
+    values: ValueKind,
+    #[serde(default)]
+    utc_offset: Option<String>,
+    #[serde(default)]
+    gaps: Option<GapPolicy>,
+    #[serde(default)]
+    bin: Option<Text>,
+    #[serde(default)]
+    series: Option<usize>,
+    #[serde(default)]
+    align: Align,
+    #[serde(default = "yes")]
+    repeat: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadSpec {
+    #[serde(default)]
+    deployment: Option<String>,
+    /// This workload's own latency objective (e.g. a queue worker's), instead of `slo.latency`.
+    #[serde(default)]
+    slo_latency: Option<Text>,
+    traffic: TrafficSpec,
+    service: ServiceSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrafficSpec {
+    trace: String,
+    #[serde(default = "one")]
+    scale: f64,
+    #[serde(default)]
+    growth_per_year: Option<f64>,
+    #[serde(default)]
+    noise_cv: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceSpec {
+    concurrency: u32,
+    service_time: Text,
+    cpu_per_request: Text,
+    #[serde(default)]
+    idle_cpu: Option<Text>,
+    timeout: Text,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+enum EventSpec {
+    Spike(SpikeSpec),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpikeSpec {
+    at: Text,
+    factor: f64,
+    #[serde(default)]
+    ramp: Option<Text>,
+    hold: Text,
+    #[serde(default)]
+    decay: Option<Text>,
+    #[serde(default)]
+    workloads: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SloSpec {
+    latency: Text,
+    target: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterSpec {
+    nodes: Vec<NodeGroupSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeGroupSpec {
+    pool: String,
+    #[serde(default)]
+    instance_type: Option<String>,
+    count: u32,
+    allocatable: AllocatableSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllocatableSpec {
+    cpu: Text,
+    memory: Text,
+    pods: u32,
+}
+
+/// The latency objective: a share `target` of requests must succeed within `latency_ms`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Slo {
+    pub latency_ms: f64,
+    pub target: f64,
+}
+
+/// A group of identical, fixed nodes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeGroup {
+    pub pool: String,
+    pub instance_type: Option<String>,
+    pub count: u32,
+    pub allocatable: Resources,
+    pub max_pods: u32,
+}
+
+/// A spike event as declared, with the workloads it applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpikeEvent {
+    pub spike: Spike,
+    pub workloads: Vec<String>,
+}
+
+/// A workload ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub name: String,
+    pub deployment: Deployment,
+    pub profile: ServiceProfile,
+    /// Latency objective of this workload, milliseconds.
+    pub slo_latency_ms: f64,
+    /// Demand over [start, end) of the scenario, in absolute time, before seeded noise.
+    pub demand: Trace,
+    /// Seeded multiplicative noise applied per run.
+    pub noise_cv: Option<f64>,
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: Option<String>,
+    pub cloud: Option<String>,
+    pub region: Option<String>,
+    pub path: PathBuf,
+    pub start: EpochMillis,
+    pub duration_ms: Millis,
+    pub seed: u64,
+    pub output_step_ms: Millis,
+    pub fidelity: Fidelity,
+    pub workloads: Vec<Workload>,
+    pub nodes: Vec<NodeGroup>,
+    pub slo: Slo,
+    pub spikes: Vec<SpikeEvent>,
+    pub manifests: Manifests,
+    /// Facts about how inputs were used (e.g. a trace repeated to cover the run).
+    pub notes: Vec<String>,
+}
+
+impl Scenario {
+    pub fn end(&self) -> EpochMillis {
+        self.start + self.duration_ms as EpochMillis
+    }
+}
+
+/// Context for errors: file and how to locate spanned values.
+struct Ctx<'a> {
+    path: &'a Path,
+}
+
+impl Ctx<'_> {
+    fn span_err(&self, e: Error, span: &Text, field: &str) -> Error {
+        at_span(e, self.path, span, 0).at_field(field.to_string())
+    }
+    fn duration(&self, span: &Text, field: &str) -> Result<Millis> {
+        parse_duration(&span.value).map_err(|e| self.span_err(e, span, field))
+    }
+    fn quantity(&self, span: &Text, field: &str) -> Result<f64> {
+        parse_quantity(&span.value).map_err(|e| self.span_err(e, span, field))
+    }
+    fn field_err(&self, field: &str, problem: impl Into<String>, fix: impl Into<String>) -> Error {
+        Error::new(problem).in_file(self.path).at_field(field.to_string()).fix(fix)
+    }
+    fn resolve(&self, rel: &str) -> PathBuf {
+        let p = Path::new(rel);
+        if p.is_absolute() { p.to_path_buf() } else { self.path.parent().unwrap_or(Path::new(".")).join(p) }
+    }
+    /// An RFC 3339 timestamp, or a duration after `start`.
+    fn instant(&self, span: &Text, field: &str, start: EpochMillis) -> Result<EpochMillis> {
+        if let Ok(ts) = span.value.parse::<jiff::Timestamp>() {
+            return Ok(ts.as_millisecond());
+        }
+        let offset = parse_duration(&span.value).map_err(|_| {
+            self.span_err(
+                Error::new(format!("{:?} is neither an RFC 3339 timestamp nor a duration", span.value))
+                    .fix("write a time such as 2026-07-13T13:00:00Z, or a duration after the start such as 9d13h"),
+                span,
+                field,
+            )
+        })?;
+        Ok(start + offset as EpochMillis)
+    }
+}
+
+/// Loads and validates a scenario file and everything it refers to.
+pub fn load_scenario(path: &Path) -> Result<Scenario> {
+    let text = read_text(path)?;
+    let raw: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e, 0))?;
+    let ctx = Ctx { path };
+    if raw.kind != "Scenario" {
+        return Err(ctx.field_err("kind", format!("kind is {:?}", raw.kind), "a scenario file has `kind: Scenario`"));
+    }
+    let start = raw
+        .start
+        .value
+        .parse::<jiff::Timestamp>()
+        .map_err(|e| {
+            ctx.span_err(
+                Error::new(format!("invalid start {:?}: {e}", raw.start.value))
+                    .fix("write an RFC 3339 time with an offset, e.g. 2026-07-04T04:00:00Z"),
+                &raw.start,
+                "start",
+            )
+        })?
+        .as_millisecond();
+    let duration_ms = ctx.duration(&raw.duration, "duration")?;
+    if duration_ms == 0 {
+        return Err(ctx.span_err(
+            Error::new("duration must be positive").fix("set a duration such as 14d"),
+            &raw.duration,
+            "duration",
+        ));
+    }
+    let output_step_ms = match &raw.output_step {
+        Some(s) => ctx.duration(s, "output_step")?,
+        None => MINUTE,
+    };
+    if output_step_ms == 0 || output_step_ms % 1000 != 0 {
+        return Err(ctx.field_err(
+            "output_step",
+            "output_step must be a positive whole number of seconds",
+            "set e.g. output_step: 1m",
+        ));
+    }
+    let end = start + duration_ms as EpochMillis;
+    let mut notes = Vec::new();
+
+    let slo = Slo { latency_ms: ctx.duration(&raw.slo.latency, "slo.latency")? as f64, target: raw.slo.target };
+    if !(slo.target > 0.0 && slo.target <= 1.0) {
+        return Err(ctx.field_err(
+            "slo.target",
+            format!("target {} is not a share in (0, 1]", slo.target),
+            "write the share of requests that must succeed in time, e.g. 0.99",
+        ));
+    }
+
+    // Manifests.
+    let manifest_paths: Vec<PathBuf> = raw.manifests.iter().map(|m| ctx.resolve(m)).collect();
+    let manifests = load_manifests(&manifest_paths)?;
+
+    // Traces: read, align, repeat to cover the run, cut to it.
+    let mut traces = BTreeMap::new();
+    for (name, spec) in &raw.traces {
+        let field = format!("traces.{name}");
+        let file = ctx.resolve(&spec.file);
+        let base = match spec.format {
+            TraceFormat::Csv => trace::read_csv(
+                &file,
+                &CsvOptions {
+                    time_column: spec.time_column.clone(),
+                    value_column: spec.value_column.clone(),
+                    values: spec.values,
+                    utc_offset: spec.utc_offset.clone(),
+                    gaps: spec.gaps,
+                },
+            )?,
+            TraceFormat::RequestsCsv => {
+                let bin_ms = match &spec.bin {
+                    Some(b) => ctx.duration(b, &format!("{field}.bin"))?,
+                    None => 1_000,
+                };
+                trace::read_requests_csv(
+                    &file,
+                    &RequestsOptions {
+                        time_column: spec.time_column.clone(),
+                        utc_offset: spec.utc_offset.clone(),
+                        bin_ms,
+                    },
+                )?
+            }
+            TraceFormat::Prometheus => trace::read_prometheus(
+                &file,
+                &PrometheusOptions { series: spec.series, values: spec.values, gaps: spec.gaps },
+            )?,
+        };
+        let aligned = match spec.align {
+            Align::Start => base.shifted(start - base.start()),
+            Align::Absolute => base,
+        };
+        if aligned.start() > start {
+            return Err(ctx.field_err(
+                &format!("{field}.align"),
+                "the trace starts after the scenario start",
+                "use `align: start`, or move the scenario start into the trace",
+            ));
+        }
+        let covering = if aligned.end() < end {
+            if !spec.repeat {
+                return Err(ctx.field_err(
+                    &format!("{field}.repeat"),
+                    format!(
+                        "the trace covers {} but the scenario needs {}",
+                        fmt_span(aligned.end() - start),
+                        fmt_span(end - start)
+                    ),
+                    "set `repeat: true` to repeat the trace, or shorten `duration`",
+                ));
+            }
+            let (t, copies) = aligned.repeated_until(end)?;
+            notes.push(format!(
+                "trace {name:?} ({}) repeated {copies}× to cover the run",
+                fmt_span(aligned.span() as i64)
+            ));
+            t
+        } else {
+            aligned
+        };
+        if !covering.gaps.is_empty() {
+            notes.push(format!("trace {name:?}: {} gaps in the source data filled", covering.gaps.len()));
+        }
+        traces.insert(name.clone(), covering.window(start, end)?);
+    }
+
+    // Spike events.
+    let mut spikes = Vec::new();
+    for (i, EventSpec::Spike(s)) in raw.events.iter().enumerate() {
+        let field = format!("events[{i}].spike");
+        let d = |span: &Option<Text>, name: &str| -> Result<Millis> {
+            span.as_ref().map_or(Ok(0), |sp| ctx.duration(sp, &format!("{field}.{name}")))
+        };
+        if !(s.factor.is_finite() && s.factor >= 0.0) {
+            return Err(ctx.field_err(
+                &format!("{field}.factor"),
+                format!("factor {} is not a number ≥ 0", s.factor),
+                "write the multiplier, e.g. 10 for a 10× spike",
+            ));
+        }
+        let spike = Spike {
+            start: ctx.instant(&s.at, &format!("{field}.at"), start)?,
+            factor: s.factor,
+            ramp_ms: d(&s.ramp, "ramp")?,
+            hold_ms: ctx.duration(&s.hold, &format!("{field}.hold"))?,
+            decay_ms: d(&s.decay, "decay")?,
+        };
+        let targets = s.workloads.clone().unwrap_or_else(|| raw.workloads.keys().cloned().collect());
+        for w in &targets {
+            if !raw.workloads.contains_key(w) {
+                return Err(ctx.field_err(
+                    &format!("{field}.workloads"),
+                    format!("no workload named {w:?}"),
+                    format!("use one of: {}", raw.workloads.keys().cloned().collect::<Vec<_>>().join(", ")),
+                ));
+            }
+        }
+        spikes.push(SpikeEvent { spike, workloads: targets });
+    }
+
+    // Workloads.
+    let mut workloads = Vec::new();
+    for (name, spec) in &raw.workloads {
+        let field = format!("workloads.{name}");
+        let dep_name = spec.deployment.clone().unwrap_or_else(|| name.clone());
+        let deployment = manifests.deployments.iter().find(|d| d.name == dep_name).cloned().ok_or_else(|| {
+            let known: Vec<_> = manifests.deployments.iter().map(|d| d.name.as_str()).collect();
+            ctx.field_err(
+                &format!("{field}.deployment"),
+                format!("no Deployment named {dep_name:?} in the manifests"),
+                if known.is_empty() {
+                    "list the manifest files or folders under `manifests`".to_string()
+                } else {
+                    format!("use one of: {}", known.join(", "))
+                },
+            )
+        })?;
+        let profile = service_profile(&ctx, &spec.service, &format!("{field}.service"))?;
+        let t = &spec.traffic;
+        let base = traces.get(&t.trace).ok_or_else(|| {
+            ctx.field_err(
+                &format!("{field}.traffic.trace"),
+                format!("no trace named {:?}", t.trace),
+                format!(
+                    "define it under `traces` or use one of: {}",
+                    raw.traces.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?;
+        let mut demand =
+            base.scaled(t.scale).map_err(|e| e.in_file(path).at_field(format!("{field}.traffic.scale")))?;
+        if let Some(g) = t.growth_per_year {
+            demand = demand
+                .grown(g, start)
+                .map_err(|e| e.in_file(path).at_field(format!("{field}.traffic.growth_per_year")))?;
+        }
+        for ev in spikes.iter().filter(|s| s.workloads.contains(name)) {
+            demand = demand.with_spike(&ev.spike, SpikeShape::default())?;
+        }
+        if let Some(cv) = t.noise_cv
+            && !(cv.is_finite() && cv >= 0.0)
+        {
+            return Err(ctx.field_err(
+                &format!("{field}.traffic.noise_cv"),
+                format!("noise_cv {cv} is not a number ≥ 0"),
+                "write the coefficient of variation, e.g. 0.1",
+            ));
+        }
+        let slo_latency_ms = match &spec.slo_latency {
+            Some(l) => ctx.duration(l, &format!("{field}.slo_latency"))? as f64,
+            None => slo.latency_ms,
+        };
+        workloads.push(Workload {
+            name: name.clone(),
+            deployment,
+            profile,
+            slo_latency_ms,
+            demand: demand.coalesced(),
+            noise_cv: t.noise_cv,
+        });
+    }
+
+    // Nodes.
+    let mut nodes = Vec::new();
+    for (i, n) in raw.cluster.nodes.iter().enumerate() {
+        let field = format!("cluster.nodes[{i}].allocatable");
+        nodes.push(NodeGroup {
+            pool: n.pool.clone(),
+            instance_type: n.instance_type.clone(),
+            count: n.count,
+            allocatable: Resources {
+                cpu: ctx.quantity(&n.allocatable.cpu, &format!("{field}.cpu"))?,
+                memory: ctx.quantity(&n.allocatable.memory, &format!("{field}.memory"))?,
+            },
+            max_pods: n.allocatable.pods,
+        });
+    }
+
+    Ok(Scenario {
+        name: raw.name,
+        description: raw.description,
+        cloud: raw.cloud,
+        region: raw.region,
+        path: path.to_path_buf(),
+        start,
+        duration_ms,
+        seed: raw.seed,
+        output_step_ms,
+        fidelity: raw.fidelity,
+        workloads,
+        nodes,
+        slo,
+        spikes,
+        manifests,
+        notes,
+    })
+}
+
+fn service_profile(ctx: &Ctx<'_>, s: &ServiceSpec, field: &str) -> Result<ServiceProfile> {
+    if s.concurrency == 0 {
+        return Err(ctx.field_err(
+            &format!("{field}.concurrency"),
+            "concurrency must be at least 1",
+            "set how many requests one pod serves in parallel",
+        ));
+    }
+    let service_ms = ctx.duration(&s.service_time, &format!("{field}.service_time"))? as f64;
+    if service_ms <= 0.0 {
+        return Err(ctx.span_err(
+            Error::new("service_time must be positive").fix("set the mean time one request takes, e.g. 40ms"),
+            &s.service_time,
+            &format!("{field}.service_time"),
+        ));
+    }
+    Ok(ServiceProfile {
+        concurrency: s.concurrency,
+        service_ms,
+        cpu_per_request: super::units::parse_duration_ms_f64(&s.cpu_per_request.value)
+            .map_err(|e| ctx.span_err(e, &s.cpu_per_request, &format!("{field}.cpu_per_request")))?
+            / 1000.0,
+        idle_cpu: match &s.idle_cpu {
+            Some(q) => ctx.quantity(q, &format!("{field}.idle_cpu"))?,
+            None => 0.0,
+        },
+        timeout_ms: ctx.duration(&s.timeout, &format!("{field}.timeout"))? as f64,
+    })
+}
+
+fn fmt_span(ms: i64) -> String {
+    super::units::format_duration(ms.max(0) as u64)
+}

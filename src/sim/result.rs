@@ -1,0 +1,168 @@
+//! What a run produces, before any of it is written.
+
+use serde::Serialize;
+
+use crate::engine::Millis;
+use crate::model::Scenario;
+use crate::traffic::{LatencyHistogram, StepStats};
+
+/// One controller action, like a Kubernetes event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Decision {
+    pub time_ms: Millis,
+    pub controller: String,
+    pub object: String,
+    pub action: String,
+    pub from: u32,
+    pub to: u32,
+    pub reason: String,
+}
+
+/// A workload's time series, one entry per output step (columns, to keep a year compact).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    pub time_ms: Vec<Millis>,
+    pub demand_rps: Vec<f64>,
+    pub served_rps: Vec<f64>,
+    pub failed_rps: Vec<f64>,
+    pub capacity_rps: Vec<f64>,
+    pub ready_pods: Vec<u32>,
+    pub desired_pods: Vec<u32>,
+    pub pending_pods: Vec<u32>,
+    pub backlog: Vec<f64>,
+    pub cpu_per_pod: Vec<f64>,
+    pub p50_ms: Vec<Option<f64>>,
+    pub p95_ms: Vec<Option<f64>>,
+    pub p99_ms: Vec<Option<f64>>,
+    /// Requests served within the objective, and requests arriving, per step.
+    pub slo_good: Vec<f64>,
+    pub arrived: Vec<f64>,
+}
+
+impl Series {
+    pub fn len(&self) -> usize {
+        self.time_ms.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.time_ms.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub mean: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+}
+
+impl LatencySummary {
+    fn of(h: &LatencyHistogram) -> Self {
+        LatencySummary { mean: h.mean(), p50: h.quantile(0.5), p95: h.quantile(0.95), p99: h.quantile(0.99) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadSummary {
+    pub name: String,
+    pub requests: f64,
+    pub served: f64,
+    pub failed: f64,
+    pub failed_share: f64,
+    /// Share of requests served within the latency objective.
+    pub slo_attainment: f64,
+    pub latency_ms: LatencySummary,
+    pub mean_demand_rps: f64,
+    pub peak_demand_rps: f64,
+    pub cpu_core_hours: f64,
+}
+
+impl WorkloadSummary {
+    pub fn from_totals(name: &str, t: &StepStats, hist: &LatencyHistogram, peak: f64, duration: Millis) -> Self {
+        let share = |x: f64| if t.arrived > 0.0 { x / t.arrived } else { 0.0 };
+        WorkloadSummary {
+            name: name.to_string(),
+            requests: t.arrived,
+            served: t.served,
+            failed: t.failed,
+            failed_share: share(t.failed),
+            slo_attainment: if t.arrived > 0.0 { t.good / t.arrived } else { 1.0 },
+            latency_ms: LatencySummary::of(hist),
+            mean_demand_rps: t.arrived / (duration as f64 / 1000.0),
+            peak_demand_rps: peak,
+            cpu_core_hours: t.cpu_seconds / 3600.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkloadResult {
+    pub name: String,
+    pub summary: WorkloadSummary,
+    pub series: Series,
+    pub hist: LatencyHistogram,
+}
+
+/// Everything one run produced.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    pub scenario: String,
+    pub seed: u64,
+    pub start_ms: i64,
+    pub duration_ms: Millis,
+    pub output_step_ms: Millis,
+    pub slo_latency_ms: f64,
+    pub slo_target: f64,
+    pub fidelity: crate::model::Fidelity,
+    pub workloads: Vec<WorkloadResult>,
+    pub total: WorkloadSummary,
+    /// p50, p95, p99 latency of all requests together, per output step.
+    pub total_latency_ms: Vec<[Option<f64>; 3]>,
+    pub decisions: Vec<Decision>,
+    pub notes: Vec<String>,
+}
+
+impl RunResult {
+    pub fn assemble(
+        scenario: &Scenario,
+        seed: u64,
+        workloads: Vec<WorkloadResult>,
+        total_latency_ms: Vec<[Option<f64>; 3]>,
+        decisions: Vec<Decision>,
+    ) -> Self {
+        let mut totals = StepStats::default();
+        let mut hist = LatencyHistogram::new();
+        // Peak of the summed demand per output step.
+        let steps = workloads.first().map_or(0, |w| w.series.len());
+        let mut peak: f64 = 0.0;
+        for i in 0..steps {
+            peak = peak.max(workloads.iter().map(|w| w.series.demand_rps[i]).sum());
+        }
+        for w in &workloads {
+            let s = &w.summary;
+            totals.add(&StepStats {
+                arrived: s.requests,
+                served: s.served,
+                failed: s.failed,
+                good: s.slo_attainment * s.requests,
+                cpu_seconds: s.cpu_core_hours * 3600.0,
+            });
+            hist.merge(&w.hist);
+        }
+        RunResult {
+            scenario: scenario.name.clone(),
+            seed,
+            start_ms: scenario.start,
+            duration_ms: scenario.duration_ms,
+            output_step_ms: scenario.output_step_ms,
+            slo_latency_ms: scenario.slo.latency_ms,
+            slo_target: scenario.slo.target,
+            fidelity: scenario.fidelity,
+            total: WorkloadSummary::from_totals("total", &totals, &hist, peak, scenario.duration_ms),
+            workloads,
+            total_latency_ms,
+            decisions,
+            notes: scenario.notes.clone(),
+        }
+    }
+}
