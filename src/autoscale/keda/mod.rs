@@ -33,7 +33,9 @@ pub use fallback::{
     fallback_replicas, metric_with_fallback,
 };
 pub use hpa::{COMPOSITE_METRIC_NAME, GeneratedHpa, HpaMetric, HpaTarget, generate_hpa};
-pub use modifiers::{Formula, FormulaError, Value};
+pub use modifiers::{
+    Formula, FormulaError, Value, composite_metric_milli, scaling_modifier_trigger_value,
+};
 pub use scalers::{
     KafkaLag, KafkaLagState, KafkaMeta, ParsedTrigger, PartitionOffsets, ScalerConfig, cap_lag,
     parse_trigger, total_lag,

@@ -8,6 +8,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::fallback::HealthStatus;
+use super::spec::{FallbackBehavior, ScaledObject};
+
 /// A formula value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value {
@@ -480,4 +483,47 @@ fn expr_pos(e: &Expr) -> usize {
 /// Upstream stores the composite metric in milli-units: `int64(value * 1000)`.
 pub fn to_milli(value: f64) -> i64 {
     (value * 1000.0) as i64
+}
+
+/// The composite metric in milli-units. A nil formula result (possible only when failing
+/// triggers are nil under fallback behavior `scalingModifiers`) becomes
+/// `fallback.replicas * target`, so the HPA lands on the fallback replica count.
+pub fn composite_metric_milli(
+    so: &ScaledObject,
+    formula: &Formula,
+    env: &BTreeMap<String, Option<f64>>,
+) -> Result<i64, FormulaError> {
+    match formula.eval_number(env)? {
+        Some(v) => Ok(to_milli(v)),
+        None => {
+            let target = so
+                .scaling_modifiers()
+                .and_then(|sm| sm.target.trim().parse::<f64>().ok())
+                .unwrap_or(0.0);
+            let replicas = so.spec.fallback.as_ref().map_or(0, |f| f.replicas);
+            if so.spec.fallback.is_none() {
+                return err(0, "formula returned nil and no fallback is configured");
+            }
+            Ok(to_milli(f64::from(replicas) * target))
+        }
+    }
+}
+
+/// The value a trigger contributes to the formula: nil once its scaler has failed more than
+/// `failureThreshold` times under fallback behavior `scalingModifiers`, else the value.
+pub fn scaling_modifier_trigger_value(
+    so: &ScaledObject,
+    health: Option<&HealthStatus>,
+    value: f64,
+) -> Option<f64> {
+    match (&so.spec.fallback, health) {
+        (Some(fb), Some(h))
+            if fb.behavior == FallbackBehavior::ScalingModifiers
+                && h.failing
+                && h.number_of_failures > fb.failure_threshold =>
+        {
+            None
+        }
+        _ => Some(value),
+    }
 }
