@@ -342,9 +342,12 @@ fn formula_sum_of_two_triggers() {
         "  advanced:\n    scalingModifiers:\n      formula: trigger1 + trigger2\n      target: \"2\"\n",
     );
     let f = Formula::parse("trigger1 + trigger2").unwrap();
-    let milli =
-        composite_metric_milli(&o, &f, &env(&[("trigger1", Some(2.0)), ("trigger2", Some(5.0))]))
-            .unwrap();
+    let milli = composite_metric_milli(
+        &o,
+        &f,
+        &env(&[("trigger1", Some(2.0)), ("trigger2", Some(5.0))]),
+    )
+    .unwrap();
     assert_eq!(milli, 7000);
 }
 
@@ -357,8 +360,8 @@ fn formula_nil_result_uses_fallback_replicas_times_target() {
         "  advanced:\n    scalingModifiers:\n      formula: trigger1 ?? trigger2\n      target: \"2\"\n  fallback:\n    failureThreshold: 3\n    replicas: 7\n    behavior: scalingModifiers\n",
     );
     let f = Formula::parse("trigger1 ?? trigger2").unwrap();
-    let milli = composite_metric_milli(&o, &f, &env(&[("trigger1", None), ("trigger2", None)]))
-        .unwrap();
+    let milli =
+        composite_metric_milli(&o, &f, &env(&[("trigger1", None), ("trigger2", None)])).unwrap();
     assert_eq!(milli, 14_000);
 }
 
@@ -376,13 +379,31 @@ fn formula_trigger_value_nil_only_strictly_above_threshold() {
         failing: true,
     };
     assert_eq!(scaling_modifier_trigger_value(&no_fb, None, 7.0), Some(7.0));
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, None, 7.0), Some(7.0));
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(2)), 7.0), Some(7.0));
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(3)), 7.0), Some(7.0));
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(4)), 7.0), None);
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(5)), 7.0), None);
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, None, 7.0),
+        Some(7.0)
+    );
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, Some(&failing(2)), 7.0),
+        Some(7.0)
+    );
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, Some(&failing(3)), 7.0),
+        Some(7.0)
+    );
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, Some(&failing(4)), 7.0),
+        None
+    );
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, Some(&failing(5)), 7.0),
+        None
+    );
     let healthy = HealthStatus::default();
-    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&healthy), 7.0), Some(7.0));
+    assert_eq!(
+        scaling_modifier_trigger_value(&with_fb, Some(&healthy), 7.0),
+        Some(7.0)
+    );
 }
 
 #[test]
@@ -407,7 +428,10 @@ fn kafka(md: &[(&str, &str)]) -> Result<KafkaMeta, String> {
         name: None,
         metric_type: None,
         use_cached_metrics: false,
-        metadata: md.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        metadata: md
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         authentication_ref: None,
         extra: Default::default(),
     };
@@ -438,57 +462,157 @@ fn kafka_metadata_table() {
     assert_eq!(m.bootstrap_servers, vec!["foobar:9092".to_string()]);
     assert_eq!(m.offset_reset_policy, OffsetResetPolicy::Latest);
     // success, ignore partitionLimitation if no topic
-    assert_eq!(kafka(&[B, G, ("partitionLimitation", "1,2,3,4,5,6")]).unwrap().partition_limitation, None);
+    assert_eq!(
+        kafka(&[B, G, ("partitionLimitation", "1,2,3,4,5,6")])
+            .unwrap()
+            .partition_limitation,
+        None
+    );
     // success, no limitation with whitespaced limitation value
-    assert_eq!(kafka(&[B, G, ("partitionLimitation", "           ")]).unwrap().partition_limitation, None);
+    assert_eq!(
+        kafka(&[B, G, ("partitionLimitation", "           ")])
+            .unwrap()
+            .partition_limitation,
+        None
+    );
     // failure, version not supported
     assert!(kafka(&[B, G, TOPIC, ("version", "1.2.3.4")]).is_err());
     // failure, lagThreshold is negative value / is 0
     assert!(kafka(&[B, G, TOPIC, ("lagThreshold", "-1")]).is_err());
     assert!(kafka(&[B, G, TOPIC, ("lagThreshold", "0")]).is_err());
     // success, lagThreshold is 1000000
-    assert_eq!(kafka(&[B, G, TOPIC, ("lagThreshold", "1000000"), ("activationLagThreshold", "0")]).unwrap().lag_threshold, 1_000_000);
+    assert_eq!(
+        kafka(&[
+            B,
+            G,
+            TOPIC,
+            ("lagThreshold", "1000000"),
+            ("activationLagThreshold", "0")
+        ])
+        .unwrap()
+        .lag_threshold,
+        1_000_000
+    );
     // failure, activationLagThreshold is not int
-    assert!(kafka(&[B, G, TOPIC, ("lagThreshold", "10"), ("activationLagThreshold", "AA")]).is_err());
+    assert!(
+        kafka(&[
+            B,
+            G,
+            TOPIC,
+            ("lagThreshold", "10"),
+            ("activationLagThreshold", "AA")
+        ])
+        .is_err()
+    );
     // success (defaults: lagThreshold 10, activation 0)
     let m = kafka(&[B, G, TOPIC]).unwrap();
     assert_eq!((m.lag_threshold, m.activation_lag_threshold), (10, 0));
     assert_eq!(m.topic.as_deref(), Some("my-topic"));
     // success, partitionLimitation as list / range / mixed
-    assert_eq!(kafka(&[B, G, TOPIC, ("partitionLimitation", "1,2,3,4")]).unwrap().partition_limitation, Some(vec![1, 2, 3, 4]));
-    assert_eq!(kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4")]).unwrap().partition_limitation, Some(vec![1, 2, 3, 4]));
     assert_eq!(
-        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4,8,10-12")]).unwrap().partition_limitation,
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1,2,3,4")])
+            .unwrap()
+            .partition_limitation,
+        Some(vec![1, 2, 3, 4])
+    );
+    assert_eq!(
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4")])
+            .unwrap()
+            .partition_limitation,
+        Some(vec![1, 2, 3, 4])
+    );
+    assert_eq!(
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4,8,10-12")])
+            .unwrap()
+            .partition_limitation,
         Some(vec![1, 2, 3, 4, 8, 10, 11, 12])
     );
     // failure, partitionLimitation wrong data type
     assert!(kafka(&[B, G, TOPIC, ("partitionLimitation", "a,b,c,d")]).is_err());
     // success, more brokers
-    assert_eq!(kafka(&[("bootstrapServers", "foo:9092,bar:9092"), G, TOPIC]).unwrap().bootstrap_servers.len(), 2);
+    assert_eq!(
+        kafka(&[("bootstrapServers", "foo:9092,bar:9092"), G, TOPIC])
+            .unwrap()
+            .bootstrap_servers
+            .len(),
+        2
+    );
     // failure, offsetResetPolicy policy wrong; success earliest
     assert!(kafka(&[B, G, TOPIC, ("offsetResetPolicy", "foo")]).is_err());
-    assert_eq!(kafka(&[B, G, TOPIC, ("offsetResetPolicy", "earliest")]).unwrap().offset_reset_policy, OffsetResetPolicy::Earliest);
+    assert_eq!(
+        kafka(&[B, G, TOPIC, ("offsetResetPolicy", "earliest")])
+            .unwrap()
+            .offset_reset_policy,
+        OffsetResetPolicy::Earliest
+    );
     // failure, allowIdleConsumers malformed; success true
     assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "notvalid")]).is_err());
-    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true")]).unwrap().allow_idle_consumers);
+    assert!(
+        kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true")])
+            .unwrap()
+            .allow_idle_consumers
+    );
     // failure, excludePersistentLag malformed; success true
     assert!(kafka(&[B, G, TOPIC, ("excludePersistentLag", "notvalid")]).is_err());
-    assert!(kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")]).unwrap().exclude_persistent_lag);
+    assert!(
+        kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")])
+            .unwrap()
+            .exclude_persistent_lag
+    );
     // success, version supported
-    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("version", "1.0.0")]).is_ok());
+    assert!(
+        kafka(&[
+            B,
+            G,
+            TOPIC,
+            ("allowIdleConsumers", "true"),
+            ("version", "1.0.0")
+        ])
+        .is_ok()
+    );
     // success / failure limitToPartitionsWithLag
-    assert!(kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "true")]).unwrap().limit_to_partitions_with_lag);
+    assert!(
+        kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "true")])
+            .unwrap()
+            .limit_to_partitions_with_lag
+    );
     assert!(kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "notvalid")]).is_err());
     // failure, allowIdleConsumers and limitToPartitionsWithLag cannot be set to true simultaneously
-    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("limitToPartitionsWithLag", "true")]).is_err());
+    assert!(
+        kafka(&[
+            B,
+            G,
+            TOPIC,
+            ("allowIdleConsumers", "true"),
+            ("limitToPartitionsWithLag", "true")
+        ])
+        .is_err()
+    );
     // success, allowIdleConsumers can be set when limitToPartitionsWithLag is false
-    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("limitToPartitionsWithLag", "false")]).is_ok());
+    assert!(
+        kafka(&[
+            B,
+            G,
+            TOPIC,
+            ("allowIdleConsumers", "true"),
+            ("limitToPartitionsWithLag", "false")
+        ])
+        .is_ok()
+    );
     // failure, topic must be specified when limitToPartitionsWithLag is true
     assert!(kafka(&[B, G, ("limitToPartitionsWithLag", "true")]).is_err());
     // (marked isError upstream) ensureEvenDistributionOfPartitions without topic
     assert!(kafka(&[B, G, ("ensureEvenDistributionOfPartitions", "true")]).is_err());
     // failure, limitToPartitionsWithLag and ensureEvenDistributionOfPartitions together
-    assert!(kafka(&[B, G, ("ensureEvenDistributionOfPartitions", "true"), ("limitToPartitionsWithLag", "true")]).is_err());
+    assert!(
+        kafka(&[
+            B,
+            G,
+            ("ensureEvenDistributionOfPartitions", "true"),
+            ("limitToPartitionsWithLag", "true")
+        ])
+        .is_err()
+    );
 }
 
 #[test]
@@ -551,25 +675,149 @@ fn lag_case(
 #[test]
 fn kafka_family_lag_cap_table() {
     // source: pkg/scalers/apache_iggy_scaler_test.go TestApacheIggyCalculateLag (apacheIggyLagTestDataset)
-    lag_case("no lag, inactive", &[0, 0, 0], None, 10, 0, false, false, false, (0, 0, false));
-    lag_case("some lag, active", &[5, 3, 2], None, 10, 0, false, false, false, (10, 10, true));
-    lag_case("lag below activation threshold, inactive", &[2, 1, 0], None, 10, 5, false, false, false, (3, 3, false));
-    lag_case("lag exceeds partition cap", &[50, 50, 50], None, 10, 0, false, false, false, (30, 150, true));
-    lag_case("single partition with lag", &[7], None, 10, 0, false, false, false, (7, 7, true));
-    lag_case("zero partitions", &[], None, 10, 0, false, false, false, (0, 0, false));
-    lag_case("limitToPartitionsWithLag caps to partitions with lag", &[50, 0, 50, 0, 0], None, 10, 0, false, true, false, (20, 100, true));
-    lag_case("limitToPartitionsWithLag no lag", &[0, 0, 0], None, 10, 0, false, true, false, (0, 0, false));
+    lag_case(
+        "no lag, inactive",
+        &[0, 0, 0],
+        None,
+        10,
+        0,
+        false,
+        false,
+        false,
+        (0, 0, false),
+    );
+    lag_case(
+        "some lag, active",
+        &[5, 3, 2],
+        None,
+        10,
+        0,
+        false,
+        false,
+        false,
+        (10, 10, true),
+    );
+    lag_case(
+        "lag below activation threshold, inactive",
+        &[2, 1, 0],
+        None,
+        10,
+        5,
+        false,
+        false,
+        false,
+        (3, 3, false),
+    );
+    lag_case(
+        "lag exceeds partition cap",
+        &[50, 50, 50],
+        None,
+        10,
+        0,
+        false,
+        false,
+        false,
+        (30, 150, true),
+    );
+    lag_case(
+        "single partition with lag",
+        &[7],
+        None,
+        10,
+        0,
+        false,
+        false,
+        false,
+        (7, 7, true),
+    );
+    lag_case(
+        "zero partitions",
+        &[],
+        None,
+        10,
+        0,
+        false,
+        false,
+        false,
+        (0, 0, false),
+    );
+    lag_case(
+        "limitToPartitionsWithLag caps to partitions with lag",
+        &[50, 0, 50, 0, 0],
+        None,
+        10,
+        0,
+        false,
+        true,
+        false,
+        (20, 100, true),
+    );
+    lag_case(
+        "limitToPartitionsWithLag no lag",
+        &[0, 0, 0],
+        None,
+        10,
+        0,
+        false,
+        true,
+        false,
+        (0, 0, false),
+    );
     lag_case(
         "excludePersistentLag - persistent partition excluded from scaling but counts for activation",
-        &[0, 5, 3], Some(&[10, 5, 3]), 10, 0, false, false, false, (8, 18, true),
+        &[0, 5, 3],
+        Some(&[10, 5, 3]),
+        10,
+        0,
+        false,
+        false,
+        false,
+        (8, 18, true),
     );
     lag_case(
         "excludePersistentLag - all partitions persistent, scale to zero but still active",
-        &[0, 0, 0], Some(&[10, 20, 30]), 10, 0, false, false, false, (0, 60, true),
+        &[0, 0, 0],
+        Some(&[10, 20, 30]),
+        10,
+        0,
+        false,
+        false,
+        false,
+        (0, 60, true),
     );
-    lag_case("allowIdleConsumers removes partition cap", &[50, 50, 50], None, 10, 0, true, false, false, (150, 150, true));
-    lag_case("ensureEvenDistribution rounds to factor of partitions", &[15; 6], None, 10, 0, false, false, true, (60, 90, true));
-    lag_case("ensureEvenDistribution with 12 partitions", &[5; 12], None, 10, 0, false, false, true, (60, 60, true));
+    lag_case(
+        "allowIdleConsumers removes partition cap",
+        &[50, 50, 50],
+        None,
+        10,
+        0,
+        true,
+        false,
+        false,
+        (150, 150, true),
+    );
+    lag_case(
+        "ensureEvenDistribution rounds to factor of partitions",
+        &[15; 6],
+        None,
+        10,
+        0,
+        false,
+        false,
+        true,
+        (60, 90, true),
+    );
+    lag_case(
+        "ensureEvenDistribution with 12 partitions",
+        &[5; 12],
+        None,
+        10,
+        0,
+        false,
+        false,
+        true,
+        (60, 60, true),
+    );
 }
 
 #[test]
@@ -579,8 +827,18 @@ fn kafka_exclude_persistent_lag_across_polls() {
     // partitions: latest 100 / committed 50 and latest 100 / committed 90, lagThreshold 10.
     let meta = kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")]).unwrap();
     let parts = [
-        PartitionOffsets { topic_index: 0, partition: 1, latest: Some(100), committed: Some(50) },
-        PartitionOffsets { topic_index: 0, partition: 2, latest: Some(100), committed: Some(90) },
+        PartitionOffsets {
+            topic_index: 0,
+            partition: 1,
+            latest: Some(100),
+            committed: Some(50),
+        },
+        PartitionOffsets {
+            topic_index: 0,
+            partition: 2,
+            latest: Some(100),
+            committed: Some(90),
+        },
     ];
     let mut state = KafkaLagState::default();
     let first = total_lag(&meta, &parts, &mut state);
@@ -607,7 +865,11 @@ fn check_fallback_valid_table() {
             (w, g) => panic!("{name}: want {w:?}, got {g:?}"),
         }
     };
-    case("No fallback configured", "  triggers:\n  - type: couchdb\n".into(), None);
+    case(
+        "No fallback configured",
+        "  triggers:\n  - type: couchdb\n".into(),
+        None,
+    );
     case(
         "Explicit AverageValue metricType - valid",
         format!("{fb}  triggers:\n  - type: couchdb\n    metricType: AverageValue\n"),
@@ -625,7 +887,9 @@ fn check_fallback_valid_table() {
     );
     case(
         "Multiple triggers with one valid AverageValue - valid",
-        format!("{fb}  triggers:\n  - type: prometheus\n    metricType: Value\n  - type: couchdb\n    metricType: AverageValue\n"),
+        format!(
+            "{fb}  triggers:\n  - type: prometheus\n    metricType: Value\n  - type: couchdb\n    metricType: AverageValue\n"
+        ),
         None,
     );
     case(
@@ -640,27 +904,35 @@ fn check_fallback_valid_table() {
     );
     case(
         "Multiple triggers with one CPU and one valid - valid",
-        format!("{fb}  triggers:\n  - type: cpu\n    metricType: Utilization\n  - type: couchdb\n    metricType: AverageValue\n"),
+        format!(
+            "{fb}  triggers:\n  - type: cpu\n    metricType: Utilization\n  - type: couchdb\n    metricType: AverageValue\n"
+        ),
         None,
     );
     case(
         "Negative FailureThreshold - invalid",
-        "  fallback:\n    failureThreshold: -1\n    replicas: 1\n  triggers:\n  - type: couchdb\n".into(),
+        "  fallback:\n    failureThreshold: -1\n    replicas: 1\n  triggers:\n  - type: couchdb\n"
+            .into(),
         Some("must both be greater than or equal to 0"),
     );
     case(
         "Negative Replicas - invalid",
-        "  fallback:\n    failureThreshold: 3\n    replicas: -1\n  triggers:\n  - type: couchdb\n".into(),
+        "  fallback:\n    failureThreshold: 3\n    replicas: -1\n  triggers:\n  - type: couchdb\n"
+            .into(),
         Some("must both be greater than or equal to 0"),
     );
     case(
         "Using ScalingModifiers with AverageValue MetricType - valid",
-        format!("{fb}  advanced:\n    scalingModifiers:\n      metricType: AverageValue\n      formula: x * 2\n  triggers:\n  - type: couchdb\n"),
+        format!(
+            "{fb}  advanced:\n    scalingModifiers:\n      metricType: AverageValue\n      formula: x * 2\n  triggers:\n  - type: couchdb\n"
+        ),
         None,
     );
     case(
         "Using ScalingModifiers with Value MetricType - invalid",
-        format!("{fb}  advanced:\n    scalingModifiers:\n      metricType: Value\n      formula: x * 2\n  triggers:\n  - type: couchdb\n"),
+        format!(
+            "{fb}  advanced:\n    scalingModifiers:\n      metricType: Value\n      formula: x * 2\n  triggers:\n  - type: couchdb\n"
+        ),
         Some("ScaledObject.Spec.Advanced.ScalingModifiers.MetricType must be AverageValue"),
     );
 }
@@ -670,7 +942,10 @@ fn check_replica_count_bounds_table() {
     // source: apis/keda/v1alpha1/scaledobject_types_test.go TestCheckReplicaCountBoundsAreValid
     let case = |spec: &str| check_replica_bounds(&so(&[], spec));
     assert_eq!(case("  minReplicaCount: 1\n  maxReplicaCount: 5\n"), Ok(()));
-    assert_eq!(case("  minReplicaCount: 1\n  maxReplicaCount: 5\n  idleReplicaCount: 0\n"), Ok(()));
+    assert_eq!(
+        case("  minReplicaCount: 1\n  maxReplicaCount: 5\n  idleReplicaCount: 0\n"),
+        Ok(())
+    );
     assert_eq!(
         case("  minReplicaCount: 2\n  maxReplicaCount: 1\n"),
         Err("MinReplicaCount=2 must be less than MaxReplicaCount=1".into())
@@ -695,7 +970,10 @@ fn generated_hpa_min_max_table() {
     assert_eq!(case(""), (1, 100)); // Default min and max
     assert_eq!(case("  minReplicaCount: 5\n"), (5, 100)); // Custom min, default max
     assert_eq!(case("  maxReplicaCount: 10\n"), (1, 10)); // Default min, custom max
-    assert_eq!(case("  minReplicaCount: 5\n  maxReplicaCount: 10\n"), (5, 10)); // Custom min and max
+    assert_eq!(
+        case("  minReplicaCount: 5\n  maxReplicaCount: 10\n"),
+        (5, 10)
+    ); // Custom min and max
     assert_eq!(case("  minReplicaCount: 0\n"), (1, 100)); // Zero min, default max
 }
 
@@ -704,7 +982,8 @@ fn paused_annotation_table() {
     // source: apis/keda/v1alpha1/scaledobject_types_test.go TestNeedToBePausedByAnnotation
     // (sub-cases on the `paused` annotation; paused-replicas is covered by the executor case)
     let paused = |ann: &[(&str, &str)]| {
-        request_scale(&so(ann, "  minReplicaCount: 0\n"), &poll(3, true)).reason == ScaleReason::Paused
+        request_scale(&so(ann, "  minReplicaCount: 0\n"), &poll(3, true)).reason
+            == ScaleReason::Paused
     };
     assert!(!paused(&[])); // No annotations
     assert!(paused(&[("autoscaling.keda.sh/paused", "true")])); // PausedAnnotation with true value

@@ -4,7 +4,9 @@
 //! (and deserialize `behavior`) itself, so the two modules evolve independently.
 
 use super::scalers::{ScalerConfig, parse_trigger};
-use super::spec::{MetricType, PAUSED_SCALE_IN_ANNOTATION, PAUSED_SCALE_OUT_ANNOTATION, ScaledObject};
+use super::spec::{
+    MetricType, PAUSED_SCALE_IN_ANNOTATION, PAUSED_SCALE_OUT_ANNOTATION, ScaledObject,
+};
 
 /// Name of the single External metric used with scalingModifiers.
 pub const COMPOSITE_METRIC_NAME: &str = "composite-metric";

@@ -42,3 +42,6 @@ pub use scalers::{
 };
 pub use spec::{FallbackBehavior, MetricType, ScaledObject, ScaledObjectSpec, Trigger};
 pub use validate::{Finding, ValidationReport, check_fallback_valid, check_replica_bounds};
+
+#[cfg(test)]
+mod tests;

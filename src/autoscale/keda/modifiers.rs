@@ -73,7 +73,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
         }
         let start = i;
         if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
+            {
                 i += 1;
             }
             if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
@@ -93,7 +95,9 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
+            {
                 i += 1;
             }
             let word = &src[start..i];
@@ -122,7 +126,13 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
                 if c == b'?' {
                     out.push((Tok::Question, i));
                 } else {
-                    return err(i, format!("unexpected character {:?}", src[i..].chars().next().unwrap_or('?')));
+                    return err(
+                        i,
+                        format!(
+                            "unexpected character {:?}",
+                            src[i..].chars().next().unwrap_or('?')
+                        ),
+                    );
                 }
             }
         }
@@ -162,7 +172,9 @@ fn binary_prec(op: &str) -> Option<(u8, bool)> {
 const UNARY_NOT_PREC: u8 = 50;
 const UNARY_SIGN_PREC: u8 = 90;
 
-const FUNCTIONS: &[&str] = &["min", "max", "abs", "ceil", "floor", "round", "float", "int"];
+const FUNCTIONS: &[&str] = &[
+    "min", "max", "abs", "ceil", "floor", "round", "float", "int",
+];
 
 struct Parser {
     toks: Vec<(Tok, usize)>,
@@ -205,11 +217,8 @@ impl Parser {
 
     fn binary(&mut self, min_prec: u8) -> Result<Expr, FormulaError> {
         let mut lhs = self.unary()?;
-        loop {
-            let (op, pos) = match self.peek() {
-                (Tok::Op(op), pos) => (*op, *pos),
-                _ => break,
-            };
+        while let (Tok::Op(op), pos) = self.peek() {
+            let (op, pos) = (*op, *pos);
             let Some((prec, right)) = binary_prec(op) else {
                 break;
             };
@@ -227,7 +236,11 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, FormulaError> {
         if let (Tok::Op(op @ ("!" | "-" | "+")), pos) = self.peek().clone() {
             self.next();
-            let prec = if op == "!" { UNARY_NOT_PREC } else { UNARY_SIGN_PREC };
+            let prec = if op == "!" {
+                UNARY_NOT_PREC
+            } else {
+                UNARY_SIGN_PREC
+            };
             let operand = self.binary(prec)?;
             return Ok(Expr::Unary(op, Box::new(operand), pos));
         }
@@ -302,7 +315,10 @@ impl Formula {
         let root = p.expression()?;
         let (t, pos) = p.next();
         if t != Tok::End {
-            return err(pos, format!("unexpected {} after the expression", describe(&t)));
+            return err(
+                pos,
+                format!("unexpected {} after the expression", describe(&t)),
+            );
         }
         Ok(Self {
             source: src.to_string(),
@@ -350,7 +366,10 @@ impl Formula {
 
     /// Evaluate and require a number (upstream casts the result with `float(...)`).
     /// Returns `Ok(None)` when the result is nil (only possible through nil triggers).
-    pub fn eval_number(&self, env: &BTreeMap<String, Option<f64>>) -> Result<Option<f64>, FormulaError> {
+    pub fn eval_number(
+        &self,
+        env: &BTreeMap<String, Option<f64>>,
+    ) -> Result<Option<f64>, FormulaError> {
         match self.eval(env)? {
             Value::Num(n) => Ok(Some(n)),
             Value::Nil => Ok(None),
@@ -449,7 +468,10 @@ fn eval(e: &Expr, env: &BTreeMap<String, Option<f64>>) -> Result<Value, FormulaE
             let one = |vals: &[f64]| -> Result<f64, FormulaError> {
                 match vals {
                     [x] => Ok(*x),
-                    _ => err(pos, format!("{name}() takes exactly 1 argument, got {}", vals.len())),
+                    _ => err(
+                        pos,
+                        format!("{name}() takes exactly 1 argument, got {}", vals.len()),
+                    ),
                 }
             };
             Value::Num(match name.as_str() {
@@ -474,7 +496,9 @@ fn eval(e: &Expr, env: &BTreeMap<String, Option<f64>>) -> Result<Value, FormulaE
 
 fn expr_pos(e: &Expr) -> usize {
     match e {
-        Expr::Var(_, p) | Expr::Unary(_, _, p) | Expr::Binary(_, _, _, p) | Expr::Call(_, _, p) => *p,
+        Expr::Var(_, p) | Expr::Unary(_, _, p) | Expr::Binary(_, _, _, p) | Expr::Call(_, _, p) => {
+            *p
+        }
         Expr::Ternary(c, _, _) => expr_pos(c),
         _ => 0,
     }

@@ -67,7 +67,9 @@ impl ScalerConfig {
         match self {
             ScalerConfig::Prometheus(_) => "prometheus".to_string(),
             ScalerConfig::Resource(r) => r.resource.clone(),
-            ScalerConfig::RabbitMq(r) => normalize_metric_name(&format!("rabbitmq-{}", r.queue_name)),
+            ScalerConfig::RabbitMq(r) => {
+                normalize_metric_name(&format!("rabbitmq-{}", r.queue_name))
+            }
             ScalerConfig::Kafka(k) => match &k.topic {
                 Some(t) => normalize_metric_name(&format!("kafka-{t}")),
                 None => normalize_metric_name(&format!("kafka-{}-topics", k.consumer_group)),
@@ -176,7 +178,10 @@ pub fn parse_trigger(trigger: &Trigger) -> Result<ParsedTrigger, MetaIssue> {
         if !known.contains(&key.as_str()) {
             warnings.push(MetaIssue::new(
                 key,
-                format!("not modelled by capsim for {} triggers; ignored", trigger.kind),
+                format!(
+                    "not modelled by capsim for {} triggers; ignored",
+                    trigger.kind
+                ),
             ));
         }
     }
@@ -457,9 +462,11 @@ fn parse_kafka(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssue>
         .map(|e| format!("${e}"))
         .or_else(|| nonempty("topic").map(str::to_string));
     let partition_limitation = match get(md, "partitionLimitation").map(str::trim) {
-        Some(p) if !p.is_empty() && topic.is_some() => Some(parse_int_list(p).ok_or_else(|| {
-            MetaIssue::new("partitionLimitation", format!("error parsing {p:?}"))
-        })?),
+        Some(p) if !p.is_empty() && topic.is_some() => {
+            Some(parse_int_list(p).ok_or_else(|| {
+                MetaIssue::new("partitionLimitation", format!("error parsing {p:?}"))
+            })?)
+        }
         _ => None,
     };
     let offset_reset_policy = match get(md, "offsetResetPolicy").filter(|s| !s.is_empty()) {
@@ -487,8 +494,7 @@ fn parse_kafka(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssue>
     let exclude_persistent_lag = parse_bool(md, "excludePersistentLag")?.unwrap_or(false);
     let scale_to_zero_on_invalid_offset =
         parse_bool(md, "scaleToZeroOnInvalidOffset")?.unwrap_or(false);
-    let limit_to_partitions_with_lag =
-        parse_bool(md, "limitToPartitionsWithLag")?.unwrap_or(false);
+    let limit_to_partitions_with_lag = parse_bool(md, "limitToPartitionsWithLag")?.unwrap_or(false);
     if limit_to_partitions_with_lag && allow_idle_consumers {
         return Err(MetaIssue::new(
             "limitToPartitionsWithLag",
@@ -559,8 +565,9 @@ fn parse_generic(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssu
         }
     }
     Ok(ScalerConfig::Generic(GenericMeta {
-        threshold: threshold
-            .ok_or_else(|| MetaIssue::new("threshold", "required (threshold, targetValue or value)"))?,
+        threshold: threshold.ok_or_else(|| {
+            MetaIssue::new("threshold", "required (threshold, targetValue or value)")
+        })?,
         activation_threshold: activation.unwrap_or(0.0),
     }))
 }
@@ -585,10 +592,17 @@ pub struct KafkaLagState {
 }
 
 /// Lag of one partition: (lag used for scaling, lag used for activation).
-pub fn partition_lag(meta: &KafkaMeta, p: &PartitionOffsets, state: &mut KafkaLagState) -> (i64, i64) {
+pub fn partition_lag(
+    meta: &KafkaMeta,
+    p: &PartitionOffsets,
+    state: &mut KafkaLagState,
+) -> (i64, i64) {
     let Some(consumer) = p.committed else {
         // No committed offset: latest policy returns 1 (or 0) so the workload can start.
-        return match (meta.offset_reset_policy, meta.scale_to_zero_on_invalid_offset) {
+        return match (
+            meta.offset_reset_policy,
+            meta.scale_to_zero_on_invalid_offset,
+        ) {
             (_, true) => (0, 0),
             (OffsetResetPolicy::Latest, false) => (1, 1),
             (OffsetResetPolicy::Earliest, false) => {
@@ -625,7 +639,11 @@ pub struct KafkaLag {
 }
 
 /// Upstream `getTotalLag` over the given partitions (already filtered by `partitionLimitation`).
-pub fn total_lag(meta: &KafkaMeta, partitions: &[PartitionOffsets], state: &mut KafkaLagState) -> KafkaLag {
+pub fn total_lag(
+    meta: &KafkaMeta,
+    partitions: &[PartitionOffsets],
+    state: &mut KafkaLagState,
+) -> KafkaLag {
     let mut lags = Vec::with_capacity(partitions.len());
     let mut with_persistent = Vec::with_capacity(partitions.len());
     for p in partitions {

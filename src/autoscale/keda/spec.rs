@@ -283,11 +283,19 @@ impl ScaledObject {
     }
 
     pub fn polling_interval_ms(&self) -> u64 {
-        u64::from(self.spec.polling_interval.unwrap_or(DEFAULT_POLLING_INTERVAL_S)) * 1000
+        u64::from(
+            self.spec
+                .polling_interval
+                .unwrap_or(DEFAULT_POLLING_INTERVAL_S),
+        ) * 1000
     }
 
     pub fn cooldown_period_ms(&self) -> u64 {
-        u64::from(self.spec.cooldown_period.unwrap_or(DEFAULT_COOLDOWN_PERIOD_S)) * 1000
+        u64::from(
+            self.spec
+                .cooldown_period
+                .unwrap_or(DEFAULT_COOLDOWN_PERIOD_S),
+        ) * 1000
     }
 
     pub fn initial_cooldown_period_ms(&self) -> u64 {

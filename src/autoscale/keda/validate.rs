@@ -48,7 +48,10 @@ impl ValidationReport {
 
     fn extra(&mut self, prefix: &str, extra: &Extra) {
         for key in extra.keys() {
-            self.warn(format!("{prefix}.{key}"), "unknown or unmodelled field; ignored");
+            self.warn(
+                format!("{prefix}.{key}"),
+                "unknown or unmodelled field; ignored",
+            );
         }
     }
 }
@@ -130,7 +133,10 @@ impl ScaledObject {
             );
         }
         if spec.scale_target_ref.env_source_container_name.is_some() {
-            r.warn("spec.scaleTargetRef.envSourceContainerName", "not modelled; ignored");
+            r.warn(
+                "spec.scaleTargetRef.envSourceContainerName",
+                "not modelled; ignored",
+            );
         }
         if spec.polling_interval == Some(0) {
             r.error("spec.pollingInterval", "must be greater than 0");
@@ -185,7 +191,10 @@ impl ScaledObject {
             if let Some(name) = &t.name
                 && triggers[..i].iter().any(|o| o.name.as_ref() == Some(name))
             {
-                r.error(format!("{path}.name"), format!("duplicate trigger name {name:?}"));
+                r.error(
+                    format!("{path}.name"),
+                    format!("duplicate trigger name {name:?}"),
+                );
             }
             if t.use_cached_metrics && t.is_resource() {
                 r.error(
@@ -237,11 +246,17 @@ impl ScaledObject {
         };
         let p = "spec.advanced.scalingModifiers";
         if sm.formula.is_empty() {
-            r.error(format!("{p}.formula"), "ScalingModifiers.Formula is mandatory");
+            r.error(
+                format!("{p}.formula"),
+                "ScalingModifiers.Formula is mandatory",
+            );
             return;
         }
         if sm.target.is_empty() {
-            r.error(format!("{p}.target"), "formula is given but target is empty");
+            r.error(
+                format!("{p}.target"),
+                "formula is given but target is empty",
+            );
         } else if !sm.target.trim().parse::<f64>().is_ok_and(|t| t > 0.0) {
             r.error(
                 format!("{p}.target"),
