@@ -360,3 +360,13 @@ fn kafka_invalid_offset_policies() {
     m.scale_to_zero_on_invalid_offset = true;
     assert_eq!(partition_lag(&m, &p, &mut s), (0, 0));
 }
+
+#[test]
+fn bare_yaml_numbers_in_metadata_are_accepted() {
+    let o = so(
+        "  triggers:\n  - type: prometheus\n    metadata:\n      serverAddress: http://p\n      query: up\n      threshold: 10\n      ignoreNullValues: false\n",
+    );
+    assert_eq!(o.spec.triggers[0].metadata["threshold"], "10");
+    assert_eq!(o.spec.triggers[0].metadata["ignoreNullValues"], "false");
+    assert!(o.validate().is_ok());
+}
