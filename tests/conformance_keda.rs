@@ -26,14 +26,7 @@ const T0: u64 = 1_000_000;
 
 /// Executor input for a poll long after creation, with no lastActiveTime.
 fn poll(current: u32, is_active: bool) -> ExecutorInput {
-    ExecutorInput {
-        current_replicas: current,
-        is_active,
-        is_error: false,
-        last_active: None,
-        created_at: 0,
-        now: T0,
-    }
+    ExecutorInput { current_replicas: current, is_active, is_error: false, last_active: None, created_at: 0, now: T0 }
 }
 
 // ======================================================================================
@@ -115,10 +108,7 @@ fn executor_paused_replicas_skips_normal_scaling() {
 #[test]
 fn executor_no_scale_to_min_when_pause_scale_in() {
     // source: pkg/scaling/executor/scale_scaledobjects_test.go TestNoScaleToMinReplicasWhenNotActiveAndPauseScaleInAnnotationSet
-    let o = so(
-        &[("autoscaling.keda.sh/paused-scale-in", "true")],
-        "  minReplicaCount: 0\n",
-    );
+    let o = so(&[("autoscaling.keda.sh/paused-scale-in", "true")], "  minReplicaCount: 0\n");
     let d = request_scale(&o, &poll(10, false));
     assert_eq!(d.set_replicas, None);
     assert_eq!(d.active, Some(false));
@@ -127,10 +117,7 @@ fn executor_no_scale_to_min_when_pause_scale_in() {
 #[test]
 fn executor_no_scale_to_idle_when_pause_scale_in() {
     // source: pkg/scaling/executor/scale_scaledobjects_test.go TestNoScaleToIdleReplicasWhenNotActiveAndPauseScaleInAnnotationSet
-    let o = so(
-        &[("autoscaling.keda.sh/paused-scale-in", "true")],
-        "  idleReplicaCount: 0\n  minReplicaCount: 5\n",
-    );
+    let o = so(&[("autoscaling.keda.sh/paused-scale-in", "true")], "  idleReplicaCount: 0\n  minReplicaCount: 5\n");
     let d = request_scale(&o, &poll(10, false));
     assert_eq!(d.set_replicas, None);
     assert_eq!(d.reason, ScaleReason::ScaleInPaused);
@@ -140,10 +127,7 @@ fn executor_no_scale_to_idle_when_pause_scale_in() {
 #[test]
 fn executor_scale_from_min_when_activation_forced() {
     // source: pkg/scaling/executor/scale_scaledobjects_test.go TestScaleFromMinReplicasWhenActivationForced
-    let o = so(
-        &[("autoscaling.keda.sh/force-activation", "true")],
-        "  minReplicaCount: 0\n",
-    );
+    let o = so(&[("autoscaling.keda.sh/force-activation", "true")], "  minReplicaCount: 0\n");
     let d = request_scale(&o, &poll(0, false));
     assert_eq!(d.set_replicas, Some(1));
     assert_eq!(d.active, Some(true));
@@ -153,10 +137,7 @@ fn executor_scale_from_min_when_activation_forced() {
 #[test]
 fn executor_no_scale_from_min_when_pause_scale_out() {
     // source: pkg/scaling/executor/scale_scaledobjects_test.go TestNoScaleFromMinReplicasWhenActiveAndPausedScaleOutAnnotationSet
-    let o = so(
-        &[("autoscaling.keda.sh/paused-scale-out", "true")],
-        "  minReplicaCount: 0\n",
-    );
+    let o = so(&[("autoscaling.keda.sh/paused-scale-out", "true")], "  minReplicaCount: 0\n");
     let d = request_scale(&o, &poll(0, true));
     assert_eq!(d.set_replicas, None);
     assert_eq!(d.active, Some(true));
@@ -189,11 +170,7 @@ fn fallback_so(threshold: i32, replicas: i32) -> ScaledObject {
 }
 
 fn ctx(avg: f64) -> FallbackContext {
-    FallbackContext {
-        target: FallbackTarget::AverageValue(avg),
-        current_replicas: 1,
-        ready_replicas: 1,
-    }
+    FallbackContext { target: FallbackTarget::AverageValue(avg), current_replicas: 1, ready_replicas: 1 }
 }
 
 #[test]
@@ -201,31 +178,16 @@ fn fallback_disabled_returns_metric() {
     // source: pkg/fallback/fallback_test.go It("should return the expected metric when fallback is disabled")
     let o = so(&[], "  triggers:\n  - type: cron\n");
     let mut h = HealthStatus::default();
-    assert_eq!(
-        metric_with_fallback(&o, &mut h, Ok(5.0), &ctx(3.0)),
-        MetricOutcome::Value(5.0)
-    );
+    assert_eq!(metric_with_fallback(&o, &mut h, Ok(5.0), &ctx(3.0)), MetricOutcome::Value(5.0));
 }
 
 #[test]
 fn fallback_resets_health_on_success() {
     // source: pkg/fallback/fallback_test.go It("should reset the health status when scaler metrics are available")
     let o = fallback_so(3, 10);
-    let mut h = HealthStatus {
-        number_of_failures: 5,
-        failing: true,
-    };
-    assert_eq!(
-        metric_with_fallback(&o, &mut h, Ok(6.0), &ctx(3.0)),
-        MetricOutcome::Value(6.0)
-    );
-    assert_eq!(
-        h,
-        HealthStatus {
-            number_of_failures: 0,
-            failing: false
-        }
-    );
+    let mut h = HealthStatus { number_of_failures: 5, failing: true };
+    assert_eq!(metric_with_fallback(&o, &mut h, Ok(6.0), &ctx(3.0)), MetricOutcome::Value(6.0));
+    assert_eq!(h, HealthStatus { number_of_failures: 0, failing: false });
 }
 
 #[test]
@@ -248,13 +210,7 @@ fn fallback_bumps_failures() {
         metric_with_fallback(&o, &mut h, Err("Some error".into()), &ctx(10.0)),
         MetricOutcome::Error("Some error".into())
     );
-    assert_eq!(
-        h,
-        HealthStatus {
-            number_of_failures: 1,
-            failing: true
-        }
-    );
+    assert_eq!(h, HealthStatus { number_of_failures: 1, failing: true });
 }
 
 #[test]
@@ -262,21 +218,12 @@ fn fallback_normalised_metric_beyond_threshold() {
     // source: pkg/fallback/fallback_test.go It("should return a normalised metric when number of failures are beyond threshold")
     // failures 3 -> 4 > threshold 3; value = target 10 * replicas 10 = 100
     let o = fallback_so(3, 10);
-    let mut h = HealthStatus {
-        number_of_failures: 3,
-        failing: false,
-    };
+    let mut h = HealthStatus { number_of_failures: 3, failing: false };
     assert_eq!(
         metric_with_fallback(&o, &mut h, Err("Some error".into()), &ctx(10.0)),
         MetricOutcome::Fallback { milli: 100_000 }
     );
-    assert_eq!(
-        h,
-        HealthStatus {
-            number_of_failures: 4,
-            failing: true
-        }
-    );
+    assert_eq!(h, HealthStatus { number_of_failures: 4, failing: true });
 }
 
 #[test]
@@ -284,10 +231,7 @@ fn fallback_invalid_parameter_returns_error() {
     // source: pkg/fallback/fallback_test.go It("should return error when fallback is enabled but scaledobject has invalid parameter")
     let o = fallback_so(-3, 10);
     assert!(!has_valid_fallback(&o));
-    let mut h = HealthStatus {
-        number_of_failures: 3,
-        failing: false,
-    };
+    let mut h = HealthStatus { number_of_failures: 3, failing: false };
     assert_eq!(
         metric_with_fallback(&o, &mut h, Err("Some error".into()), &ctx(10.0)),
         MetricOutcome::Error("Some error".into())
@@ -298,14 +242,8 @@ fn fallback_invalid_parameter_returns_error() {
 fn fallback_condition_true_when_a_metric_exceeds_threshold() {
     // source: pkg/fallback/fallback_test.go It("should set the fallback condition when a fallback exists in the scaled object")
     let o = fallback_so(3, 10);
-    let another = HealthStatus {
-        number_of_failures: 6,
-        failing: true,
-    };
-    let mut this = HealthStatus {
-        number_of_failures: 3,
-        failing: false,
-    };
+    let another = HealthStatus { number_of_failures: 6, failing: true };
+    let mut this = HealthStatus { number_of_failures: 3, failing: false };
     let _ = metric_with_fallback(&o, &mut this, Err("Some error".into()), &ctx(10.0));
     assert!(fallback_condition(&o, [&another, &this]));
 }
@@ -314,14 +252,8 @@ fn fallback_condition_true_when_a_metric_exceeds_threshold() {
 fn fallback_condition_false_when_config_invalid() {
     // source: pkg/fallback/fallback_test.go It("should set the fallback condition to false if the config is invalid")
     let o = fallback_so(-3, 10);
-    let another = HealthStatus {
-        number_of_failures: 6,
-        failing: true,
-    };
-    let this = HealthStatus {
-        number_of_failures: 3,
-        failing: false,
-    };
+    let another = HealthStatus { number_of_failures: 6, failing: true };
+    let this = HealthStatus { number_of_failures: 3, failing: false };
     assert!(!fallback_condition(&o, [&another, &this]));
 }
 
@@ -337,17 +269,9 @@ fn env(pairs: &[(&str, Option<f64>)]) -> BTreeMap<String, Option<f64>> {
 fn formula_sum_of_two_triggers() {
     // source: pkg/scaling/modifiers/formula_test.go TestCalculateScalingModifiersFormula
     // trigger1=2 + trigger2=5 = 7, stored as 7000m
-    let o = so(
-        &[],
-        "  advanced:\n    scalingModifiers:\n      formula: trigger1 + trigger2\n      target: \"2\"\n",
-    );
+    let o = so(&[], "  advanced:\n    scalingModifiers:\n      formula: trigger1 + trigger2\n      target: \"2\"\n");
     let f = Formula::parse("trigger1 + trigger2").unwrap();
-    let milli = composite_metric_milli(
-        &o,
-        &f,
-        &env(&[("trigger1", Some(2.0)), ("trigger2", Some(5.0))]),
-    )
-    .unwrap();
+    let milli = composite_metric_milli(&o, &f, &env(&[("trigger1", Some(2.0)), ("trigger2", Some(5.0))])).unwrap();
     assert_eq!(milli, 7000);
 }
 
@@ -360,8 +284,7 @@ fn formula_nil_result_uses_fallback_replicas_times_target() {
         "  advanced:\n    scalingModifiers:\n      formula: trigger1 ?? trigger2\n      target: \"2\"\n  fallback:\n    failureThreshold: 3\n    replicas: 7\n    behavior: scalingModifiers\n",
     );
     let f = Formula::parse("trigger1 ?? trigger2").unwrap();
-    let milli =
-        composite_metric_milli(&o, &f, &env(&[("trigger1", None), ("trigger2", None)])).unwrap();
+    let milli = composite_metric_milli(&o, &f, &env(&[("trigger1", None), ("trigger2", None)])).unwrap();
     assert_eq!(milli, 14_000);
 }
 
@@ -369,41 +292,17 @@ fn formula_nil_result_uses_fallback_replicas_times_target() {
 fn formula_trigger_value_nil_only_strictly_above_threshold() {
     // source: pkg/scaling/modifiers/formula_test.go TestScalingModifierTriggerValue
     // (sub-cases: no fallback / no health / below / at threshold / one over / exceed / healthy)
-    let with_fb = so(
-        &[],
-        "  fallback:\n    failureThreshold: 3\n    replicas: 5\n    behavior: scalingModifiers\n",
-    );
+    let with_fb = so(&[], "  fallback:\n    failureThreshold: 3\n    replicas: 5\n    behavior: scalingModifiers\n");
     let no_fb = so(&[], "");
-    let failing = |n| HealthStatus {
-        number_of_failures: n,
-        failing: true,
-    };
+    let failing = |n| HealthStatus { number_of_failures: n, failing: true };
     assert_eq!(scaling_modifier_trigger_value(&no_fb, None, 7.0), Some(7.0));
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, None, 7.0),
-        Some(7.0)
-    );
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, Some(&failing(2)), 7.0),
-        Some(7.0)
-    );
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, Some(&failing(3)), 7.0),
-        Some(7.0)
-    );
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, Some(&failing(4)), 7.0),
-        None
-    );
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, Some(&failing(5)), 7.0),
-        None
-    );
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, None, 7.0), Some(7.0));
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(2)), 7.0), Some(7.0));
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(3)), 7.0), Some(7.0));
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(4)), 7.0), None);
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&failing(5)), 7.0), None);
     let healthy = HealthStatus::default();
-    assert_eq!(
-        scaling_modifier_trigger_value(&with_fb, Some(&healthy), 7.0),
-        Some(7.0)
-    );
+    assert_eq!(scaling_modifier_trigger_value(&with_fb, Some(&healthy), 7.0), Some(7.0));
 }
 
 #[test]
@@ -428,18 +327,12 @@ fn kafka(md: &[(&str, &str)]) -> Result<KafkaMeta, String> {
         name: None,
         metric_type: None,
         use_cached_metrics: false,
-        metadata: md
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
+        metadata: md.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         authentication_ref: None,
         extra: Default::default(),
     };
     match parse_trigger(&trigger) {
-        Ok(ParsedTrigger {
-            config: ScalerConfig::Kafka(k),
-            ..
-        }) => Ok(k),
+        Ok(ParsedTrigger { config: ScalerConfig::Kafka(k), .. }) => Ok(k),
         Ok(other) => panic!("not kafka: {other:?}"),
         Err(e) => Err(format!("{}: {}", e.key, e.message)),
     }
@@ -462,19 +355,9 @@ fn kafka_metadata_table() {
     assert_eq!(m.bootstrap_servers, vec!["foobar:9092".to_string()]);
     assert_eq!(m.offset_reset_policy, OffsetResetPolicy::Latest);
     // success, ignore partitionLimitation if no topic
-    assert_eq!(
-        kafka(&[B, G, ("partitionLimitation", "1,2,3,4,5,6")])
-            .unwrap()
-            .partition_limitation,
-        None
-    );
+    assert_eq!(kafka(&[B, G, ("partitionLimitation", "1,2,3,4,5,6")]).unwrap().partition_limitation, None);
     // success, no limitation with whitespaced limitation value
-    assert_eq!(
-        kafka(&[B, G, ("partitionLimitation", "           ")])
-            .unwrap()
-            .partition_limitation,
-        None
-    );
+    assert_eq!(kafka(&[B, G, ("partitionLimitation", "           ")]).unwrap().partition_limitation, None);
     // failure, version not supported
     assert!(kafka(&[B, G, TOPIC, ("version", "1.2.3.4")]).is_err());
     // failure, lagThreshold is negative value / is 0
@@ -482,136 +365,60 @@ fn kafka_metadata_table() {
     assert!(kafka(&[B, G, TOPIC, ("lagThreshold", "0")]).is_err());
     // success, lagThreshold is 1000000
     assert_eq!(
-        kafka(&[
-            B,
-            G,
-            TOPIC,
-            ("lagThreshold", "1000000"),
-            ("activationLagThreshold", "0")
-        ])
-        .unwrap()
-        .lag_threshold,
+        kafka(&[B, G, TOPIC, ("lagThreshold", "1000000"), ("activationLagThreshold", "0")]).unwrap().lag_threshold,
         1_000_000
     );
     // failure, activationLagThreshold is not int
-    assert!(
-        kafka(&[
-            B,
-            G,
-            TOPIC,
-            ("lagThreshold", "10"),
-            ("activationLagThreshold", "AA")
-        ])
-        .is_err()
-    );
+    assert!(kafka(&[B, G, TOPIC, ("lagThreshold", "10"), ("activationLagThreshold", "AA")]).is_err());
     // success (defaults: lagThreshold 10, activation 0)
     let m = kafka(&[B, G, TOPIC]).unwrap();
     assert_eq!((m.lag_threshold, m.activation_lag_threshold), (10, 0));
     assert_eq!(m.topic.as_deref(), Some("my-topic"));
     // success, partitionLimitation as list / range / mixed
     assert_eq!(
-        kafka(&[B, G, TOPIC, ("partitionLimitation", "1,2,3,4")])
-            .unwrap()
-            .partition_limitation,
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1,2,3,4")]).unwrap().partition_limitation,
         Some(vec![1, 2, 3, 4])
     );
     assert_eq!(
-        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4")])
-            .unwrap()
-            .partition_limitation,
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4")]).unwrap().partition_limitation,
         Some(vec![1, 2, 3, 4])
     );
     assert_eq!(
-        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4,8,10-12")])
-            .unwrap()
-            .partition_limitation,
+        kafka(&[B, G, TOPIC, ("partitionLimitation", "1-4,8,10-12")]).unwrap().partition_limitation,
         Some(vec![1, 2, 3, 4, 8, 10, 11, 12])
     );
     // failure, partitionLimitation wrong data type
     assert!(kafka(&[B, G, TOPIC, ("partitionLimitation", "a,b,c,d")]).is_err());
     // success, more brokers
-    assert_eq!(
-        kafka(&[("bootstrapServers", "foo:9092,bar:9092"), G, TOPIC])
-            .unwrap()
-            .bootstrap_servers
-            .len(),
-        2
-    );
+    assert_eq!(kafka(&[("bootstrapServers", "foo:9092,bar:9092"), G, TOPIC]).unwrap().bootstrap_servers.len(), 2);
     // failure, offsetResetPolicy policy wrong; success earliest
     assert!(kafka(&[B, G, TOPIC, ("offsetResetPolicy", "foo")]).is_err());
     assert_eq!(
-        kafka(&[B, G, TOPIC, ("offsetResetPolicy", "earliest")])
-            .unwrap()
-            .offset_reset_policy,
+        kafka(&[B, G, TOPIC, ("offsetResetPolicy", "earliest")]).unwrap().offset_reset_policy,
         OffsetResetPolicy::Earliest
     );
     // failure, allowIdleConsumers malformed; success true
     assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "notvalid")]).is_err());
-    assert!(
-        kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true")])
-            .unwrap()
-            .allow_idle_consumers
-    );
+    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true")]).unwrap().allow_idle_consumers);
     // failure, excludePersistentLag malformed; success true
     assert!(kafka(&[B, G, TOPIC, ("excludePersistentLag", "notvalid")]).is_err());
-    assert!(
-        kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")])
-            .unwrap()
-            .exclude_persistent_lag
-    );
+    assert!(kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")]).unwrap().exclude_persistent_lag);
     // success, version supported
-    assert!(
-        kafka(&[
-            B,
-            G,
-            TOPIC,
-            ("allowIdleConsumers", "true"),
-            ("version", "1.0.0")
-        ])
-        .is_ok()
-    );
+    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("version", "1.0.0")]).is_ok());
     // success / failure limitToPartitionsWithLag
-    assert!(
-        kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "true")])
-            .unwrap()
-            .limit_to_partitions_with_lag
-    );
+    assert!(kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "true")]).unwrap().limit_to_partitions_with_lag);
     assert!(kafka(&[B, G, TOPIC, ("limitToPartitionsWithLag", "notvalid")]).is_err());
     // failure, allowIdleConsumers and limitToPartitionsWithLag cannot be set to true simultaneously
-    assert!(
-        kafka(&[
-            B,
-            G,
-            TOPIC,
-            ("allowIdleConsumers", "true"),
-            ("limitToPartitionsWithLag", "true")
-        ])
-        .is_err()
-    );
+    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("limitToPartitionsWithLag", "true")]).is_err());
     // success, allowIdleConsumers can be set when limitToPartitionsWithLag is false
-    assert!(
-        kafka(&[
-            B,
-            G,
-            TOPIC,
-            ("allowIdleConsumers", "true"),
-            ("limitToPartitionsWithLag", "false")
-        ])
-        .is_ok()
-    );
+    assert!(kafka(&[B, G, TOPIC, ("allowIdleConsumers", "true"), ("limitToPartitionsWithLag", "false")]).is_ok());
     // failure, topic must be specified when limitToPartitionsWithLag is true
     assert!(kafka(&[B, G, ("limitToPartitionsWithLag", "true")]).is_err());
     // (marked isError upstream) ensureEvenDistributionOfPartitions without topic
     assert!(kafka(&[B, G, ("ensureEvenDistributionOfPartitions", "true")]).is_err());
     // failure, limitToPartitionsWithLag and ensureEvenDistributionOfPartitions together
     assert!(
-        kafka(&[
-            B,
-            G,
-            ("ensureEvenDistributionOfPartitions", "true"),
-            ("limitToPartitionsWithLag", "true")
-        ])
-        .is_err()
+        kafka(&[B, G, ("ensureEvenDistributionOfPartitions", "true"), ("limitToPartitionsWithLag", "true")]).is_err()
     );
 }
 
@@ -665,82 +472,18 @@ fn lag_case(
     let wp = with_persistent.unwrap_or(lags);
     let r = cap_lag(lags, wp, threshold, allow_idle, limit, even);
     let active = r.total_lag_with_persistent > activation;
-    assert_eq!(
-        (r.total_lag, r.total_lag_with_persistent, active),
-        expect,
-        "sub-case {name:?}"
-    );
+    assert_eq!((r.total_lag, r.total_lag_with_persistent, active), expect, "sub-case {name:?}");
 }
 
 #[test]
 fn kafka_family_lag_cap_table() {
     // source: pkg/scalers/apache_iggy_scaler_test.go TestApacheIggyCalculateLag (apacheIggyLagTestDataset)
-    lag_case(
-        "no lag, inactive",
-        &[0, 0, 0],
-        None,
-        10,
-        0,
-        false,
-        false,
-        false,
-        (0, 0, false),
-    );
-    lag_case(
-        "some lag, active",
-        &[5, 3, 2],
-        None,
-        10,
-        0,
-        false,
-        false,
-        false,
-        (10, 10, true),
-    );
-    lag_case(
-        "lag below activation threshold, inactive",
-        &[2, 1, 0],
-        None,
-        10,
-        5,
-        false,
-        false,
-        false,
-        (3, 3, false),
-    );
-    lag_case(
-        "lag exceeds partition cap",
-        &[50, 50, 50],
-        None,
-        10,
-        0,
-        false,
-        false,
-        false,
-        (30, 150, true),
-    );
-    lag_case(
-        "single partition with lag",
-        &[7],
-        None,
-        10,
-        0,
-        false,
-        false,
-        false,
-        (7, 7, true),
-    );
-    lag_case(
-        "zero partitions",
-        &[],
-        None,
-        10,
-        0,
-        false,
-        false,
-        false,
-        (0, 0, false),
-    );
+    lag_case("no lag, inactive", &[0, 0, 0], None, 10, 0, false, false, false, (0, 0, false));
+    lag_case("some lag, active", &[5, 3, 2], None, 10, 0, false, false, false, (10, 10, true));
+    lag_case("lag below activation threshold, inactive", &[2, 1, 0], None, 10, 5, false, false, false, (3, 3, false));
+    lag_case("lag exceeds partition cap", &[50, 50, 50], None, 10, 0, false, false, false, (30, 150, true));
+    lag_case("single partition with lag", &[7], None, 10, 0, false, false, false, (7, 7, true));
+    lag_case("zero partitions", &[], None, 10, 0, false, false, false, (0, 0, false));
     lag_case(
         "limitToPartitionsWithLag caps to partitions with lag",
         &[50, 0, 50, 0, 0],
@@ -752,17 +495,7 @@ fn kafka_family_lag_cap_table() {
         false,
         (20, 100, true),
     );
-    lag_case(
-        "limitToPartitionsWithLag no lag",
-        &[0, 0, 0],
-        None,
-        10,
-        0,
-        false,
-        true,
-        false,
-        (0, 0, false),
-    );
+    lag_case("limitToPartitionsWithLag no lag", &[0, 0, 0], None, 10, 0, false, true, false, (0, 0, false));
     lag_case(
         "excludePersistentLag - persistent partition excluded from scaling but counts for activation",
         &[0, 5, 3],
@@ -807,17 +540,7 @@ fn kafka_family_lag_cap_table() {
         true,
         (60, 90, true),
     );
-    lag_case(
-        "ensureEvenDistribution with 12 partitions",
-        &[5; 12],
-        None,
-        10,
-        0,
-        false,
-        false,
-        true,
-        (60, 60, true),
-    );
+    lag_case("ensureEvenDistribution with 12 partitions", &[5; 12], None, 10, 0, false, false, true, (60, 60, true));
 }
 
 #[test]
@@ -827,18 +550,8 @@ fn kafka_exclude_persistent_lag_across_polls() {
     // partitions: latest 100 / committed 50 and latest 100 / committed 90, lagThreshold 10.
     let meta = kafka(&[B, G, TOPIC, ("excludePersistentLag", "true")]).unwrap();
     let parts = [
-        PartitionOffsets {
-            topic_index: 0,
-            partition: 1,
-            latest: Some(100),
-            committed: Some(50),
-        },
-        PartitionOffsets {
-            topic_index: 0,
-            partition: 2,
-            latest: Some(100),
-            committed: Some(90),
-        },
+        PartitionOffsets { topic_index: 0, partition: 1, latest: Some(100), committed: Some(50) },
+        PartitionOffsets { topic_index: 0, partition: 2, latest: Some(100), committed: Some(90) },
     ];
     let mut state = KafkaLagState::default();
     let first = total_lag(&meta, &parts, &mut state);
@@ -865,11 +578,7 @@ fn check_fallback_valid_table() {
             (w, g) => panic!("{name}: want {w:?}, got {g:?}"),
         }
     };
-    case(
-        "No fallback configured",
-        "  triggers:\n  - type: couchdb\n".into(),
-        None,
-    );
+    case("No fallback configured", "  triggers:\n  - type: couchdb\n".into(), None);
     case(
         "Explicit AverageValue metricType - valid",
         format!("{fb}  triggers:\n  - type: couchdb\n    metricType: AverageValue\n"),
@@ -911,14 +620,12 @@ fn check_fallback_valid_table() {
     );
     case(
         "Negative FailureThreshold - invalid",
-        "  fallback:\n    failureThreshold: -1\n    replicas: 1\n  triggers:\n  - type: couchdb\n"
-            .into(),
+        "  fallback:\n    failureThreshold: -1\n    replicas: 1\n  triggers:\n  - type: couchdb\n".into(),
         Some("must both be greater than or equal to 0"),
     );
     case(
         "Negative Replicas - invalid",
-        "  fallback:\n    failureThreshold: 3\n    replicas: -1\n  triggers:\n  - type: couchdb\n"
-            .into(),
+        "  fallback:\n    failureThreshold: 3\n    replicas: -1\n  triggers:\n  - type: couchdb\n".into(),
         Some("must both be greater than or equal to 0"),
     );
     case(
@@ -942,10 +649,7 @@ fn check_replica_count_bounds_table() {
     // source: apis/keda/v1alpha1/scaledobject_types_test.go TestCheckReplicaCountBoundsAreValid
     let case = |spec: &str| check_replica_bounds(&so(&[], spec));
     assert_eq!(case("  minReplicaCount: 1\n  maxReplicaCount: 5\n"), Ok(()));
-    assert_eq!(
-        case("  minReplicaCount: 1\n  maxReplicaCount: 5\n  idleReplicaCount: 0\n"),
-        Ok(())
-    );
+    assert_eq!(case("  minReplicaCount: 1\n  maxReplicaCount: 5\n  idleReplicaCount: 0\n"), Ok(()));
     assert_eq!(
         case("  minReplicaCount: 2\n  maxReplicaCount: 1\n"),
         Err("MinReplicaCount=2 must be less than MaxReplicaCount=1".into())
@@ -970,10 +674,7 @@ fn generated_hpa_min_max_table() {
     assert_eq!(case(""), (1, 100)); // Default min and max
     assert_eq!(case("  minReplicaCount: 5\n"), (5, 100)); // Custom min, default max
     assert_eq!(case("  maxReplicaCount: 10\n"), (1, 10)); // Default min, custom max
-    assert_eq!(
-        case("  minReplicaCount: 5\n  maxReplicaCount: 10\n"),
-        (5, 10)
-    ); // Custom min and max
+    assert_eq!(case("  minReplicaCount: 5\n  maxReplicaCount: 10\n"), (5, 10)); // Custom min and max
     assert_eq!(case("  minReplicaCount: 0\n"), (1, 100)); // Zero min, default max
 }
 
@@ -982,8 +683,7 @@ fn paused_annotation_table() {
     // source: apis/keda/v1alpha1/scaledobject_types_test.go TestNeedToBePausedByAnnotation
     // (sub-cases on the `paused` annotation; paused-replicas is covered by the executor case)
     let paused = |ann: &[(&str, &str)]| {
-        request_scale(&so(ann, "  minReplicaCount: 0\n"), &poll(3, true)).reason
-            == ScaleReason::Paused
+        request_scale(&so(ann, "  minReplicaCount: 0\n"), &poll(3, true)).reason == ScaleReason::Paused
     };
     assert!(!paused(&[])); // No annotations
     assert!(paused(&[("autoscaling.keda.sh/paused", "true")])); // PausedAnnotation with true value

@@ -36,20 +36,9 @@ pub fn evaluate_activity(
     readings: &[TriggerReading],
     formula: Option<&Formula>,
 ) -> Result<PollActivity, FormulaError> {
-    let mut out = PollActivity {
-        is_active: false,
-        is_error: false,
-        active_triggers: Vec::new(),
-        composite: None,
-    };
+    let mut out = PollActivity { is_active: false, is_error: false, active_triggers: Vec::new(), composite: None };
     let mut env: BTreeMap<String, Option<f64>> = BTreeMap::new();
-    for (i, (trigger, (p, r))) in so
-        .spec
-        .triggers
-        .iter()
-        .zip(parsed.iter().zip(readings))
-        .enumerate()
-    {
+    for (i, (trigger, (p, r))) in so.spec.triggers.iter().zip(parsed.iter().zip(readings)).enumerate() {
         let value = match r {
             TriggerReading::Value(v) => Some(*v),
             TriggerReading::Error(_) => {

@@ -70,12 +70,7 @@ pub struct ScaleDecision {
 
 impl ScaleDecision {
     fn new(reason: ScaleReason, active: Option<bool>) -> Self {
-        Self {
-            set_replicas: None,
-            reason,
-            last_active: None,
-            active,
-        }
+        Self { set_replicas: None, reason, last_active: None, active }
     }
 }
 

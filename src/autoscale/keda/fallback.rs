@@ -70,17 +70,10 @@ pub fn fallback_replicas(behavior: FallbackBehavior, fallback_replicas: i32, cur
 /// The synthetic metric value (milli-units): `target * replicas`, divided by ready pods for
 /// Value targets, so the HPA lands exactly on the fallback replica count.
 pub fn fallback_metric_milli(so: &ScaledObject, ctx: &FallbackContext) -> Result<i64, String> {
-    let fb = so
-        .spec
-        .fallback
-        .as_ref()
-        .ok_or_else(|| "no fallback configured".to_string())?;
+    let fb = so.spec.fallback.as_ref().ok_or_else(|| "no fallback configured".to_string())?;
     let mut replicas = fallback_replicas(fb.behavior, fb.replicas, ctx.current_replicas);
     let (normalisation, is_value) = match so.scaling_modifiers() {
-        Some(sm) => (
-            sm.target.trim().parse::<f64>().unwrap_or(0.0),
-            sm.metric_type == Some(MetricType::Value),
-        ),
+        Some(sm) => (sm.target.trim().parse::<f64>().unwrap_or(0.0), sm.metric_type == Some(MetricType::Value)),
         None => match ctx.target {
             FallbackTarget::AverageValue(v) => (v, false),
             FallbackTarget::Value(v) => (v, true),
@@ -107,10 +100,7 @@ pub fn metric_with_fallback(
     let err = match result {
         Ok(v) => {
             if configured {
-                *health = HealthStatus {
-                    number_of_failures: 0,
-                    failing: false,
-                };
+                *health = HealthStatus { number_of_failures: 0, failing: false };
             }
             return MetricOutcome::Value(v);
         }
@@ -135,15 +125,9 @@ pub fn metric_with_fallback(
 }
 
 /// The `Fallback` condition: true while any metric is failing beyond the threshold.
-pub fn fallback_condition<'a>(
-    so: &ScaledObject,
-    health: impl IntoIterator<Item = &'a HealthStatus>,
-) -> bool {
+pub fn fallback_condition<'a>(so: &ScaledObject, health: impl IntoIterator<Item = &'a HealthStatus>) -> bool {
     let Some(fb) = &so.spec.fallback else {
         return false;
     };
-    has_valid_fallback(so)
-        && health
-            .into_iter()
-            .any(|h| h.failing && h.number_of_failures > fb.failure_threshold)
+    has_valid_fallback(so) && health.into_iter().any(|h| h.failing && h.number_of_failures > fb.failure_threshold)
 }

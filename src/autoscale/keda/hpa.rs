@@ -4,9 +4,7 @@
 //! (and deserialize `behavior`) itself, so the two modules evolve independently.
 
 use super::scalers::{ScalerConfig, parse_trigger};
-use super::spec::{
-    MetricType, PAUSED_SCALE_IN_ANNOTATION, PAUSED_SCALE_OUT_ANNOTATION, ScaledObject,
-};
+use super::spec::{MetricType, PAUSED_SCALE_IN_ANNOTATION, PAUSED_SCALE_OUT_ANNOTATION, ScaledObject};
 
 /// Name of the single External metric used with scalingModifiers.
 pub const COMPOSITE_METRIC_NAME: &str = "composite-metric";
@@ -26,18 +24,9 @@ pub enum HpaTarget {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HpaMetric {
     /// Served by the KEDA metrics adapter; `trigger_index` is None for the composite metric.
-    External {
-        name: String,
-        trigger_index: Option<usize>,
-        target: HpaTarget,
-    },
+    External { name: String, trigger_index: Option<usize>, target: HpaTarget },
     /// Native cpu/memory metric from metrics-server.
-    Resource {
-        resource: String,
-        trigger_index: usize,
-        container: Option<String>,
-        target: HpaTarget,
-    },
+    Resource { resource: String, trigger_index: usize, container: Option<String>, target: HpaTarget },
 }
 
 /// The generated `keda-hpa-<name>`.
@@ -82,11 +71,7 @@ pub fn generate_hpa(so: &ScaledObject) -> Result<GeneratedHpa, HpaError> {
     for (index, trigger) in so.spec.triggers.iter().enumerate() {
         let parsed = parse_trigger(trigger).map_err(|e| HpaError {
             index,
-            message: if e.key.is_empty() {
-                e.message
-            } else {
-                format!("metadata.{}: {}", e.key, e.message)
-            },
+            message: if e.key.is_empty() { e.message } else { format!("metadata.{}: {}", e.key, e.message) },
         })?;
         match &parsed.config {
             ScalerConfig::Resource(r) => metrics.push(HpaMetric::Resource {
@@ -107,10 +92,7 @@ pub fn generate_hpa(so: &ScaledObject) -> Result<GeneratedHpa, HpaError> {
     if let Some(sm) = modifiers {
         let value = sm.target.trim().parse::<f64>().map_err(|_| HpaError {
             index: 0,
-            message: format!(
-                "advanced.scalingModifiers.target {:?} is not a number",
-                sm.target
-            ),
+            message: format!("advanced.scalingModifiers.target {:?} is not a number", sm.target),
         })?;
         let mt = sm.metric_type.unwrap_or(MetricType::AverageValue);
         metrics.push(HpaMetric::External {
@@ -131,10 +113,7 @@ pub fn generate_hpa(so: &ScaledObject) -> Result<GeneratedHpa, HpaError> {
 /// Copy the user's behavior and disable the paused direction(s).
 fn behavior_with_pauses(so: &ScaledObject) -> Option<serde_json::Value> {
     let mut behavior = so.hpa_behavior().cloned();
-    for (annotation, key) in [
-        (PAUSED_SCALE_IN_ANNOTATION, "scaleDown"),
-        (PAUSED_SCALE_OUT_ANNOTATION, "scaleUp"),
-    ] {
+    for (annotation, key) in [(PAUSED_SCALE_IN_ANNOTATION, "scaleDown"), (PAUSED_SCALE_OUT_ANNOTATION, "scaleUp")] {
         let paused = match annotation {
             PAUSED_SCALE_IN_ANNOTATION => so.pause_scale_in(),
             _ => so.pause_scale_out(),

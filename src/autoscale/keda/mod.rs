@@ -29,16 +29,14 @@ pub mod validate;
 pub use activity::{PollActivity, TriggerReading, evaluate_activity};
 pub use executor::{ExecutorInput, ScaleDecision, ScaleReason, request_scale};
 pub use fallback::{
-    FallbackContext, FallbackTarget, HealthStatus, MetricOutcome, fallback_metric_milli,
-    fallback_replicas, metric_with_fallback,
+    FallbackContext, FallbackTarget, HealthStatus, MetricOutcome, fallback_metric_milli, fallback_replicas,
+    metric_with_fallback,
 };
 pub use hpa::{COMPOSITE_METRIC_NAME, GeneratedHpa, HpaMetric, HpaTarget, generate_hpa};
-pub use modifiers::{
-    Formula, FormulaError, Value, composite_metric_milli, scaling_modifier_trigger_value,
-};
+pub use modifiers::{Formula, FormulaError, Value, composite_metric_milli, scaling_modifier_trigger_value};
 pub use scalers::{
-    KafkaLag, KafkaLagState, KafkaMeta, ParsedTrigger, PartitionOffsets, ScalerConfig, cap_lag,
-    parse_trigger, total_lag,
+    KafkaLag, KafkaLagState, KafkaMeta, ParsedTrigger, PartitionOffsets, ScalerConfig, cap_lag, parse_trigger,
+    total_lag,
 };
 pub use spec::{FallbackBehavior, MetricType, ScaledObject, ScaledObjectSpec, Trigger};
 pub use validate::{Finding, ValidationReport, check_fallback_valid, check_replica_bounds};

@@ -38,10 +38,7 @@ pub struct FormulaError {
 }
 
 fn err<T>(pos: usize, message: impl Into<String>) -> Result<T, FormulaError> {
-    Err(FormulaError {
-        pos,
-        message: message.into(),
-    })
+    Err(FormulaError { pos, message: message.into() })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -57,9 +54,7 @@ enum Tok {
     End,
 }
 
-const OPS: &[&str] = &[
-    "??", "**", "&&", "||", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "^", "<", ">", "!",
-];
+const OPS: &[&str] = &["??", "**", "&&", "||", "==", "!=", "<=", ">=", "+", "-", "*", "/", "%", "^", "<", ">", "!"];
 
 fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
     let bytes = src.as_bytes();
@@ -73,9 +68,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
         }
         let start = i;
         if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_')
-            {
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.' || bytes[i] == b'_') {
                 i += 1;
             }
             if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
@@ -95,9 +88,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
             continue;
         }
         if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
-            while i < bytes.len()
-                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$')
-            {
+            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'$') {
                 i += 1;
             }
             let word = &src[start..i];
@@ -126,13 +117,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, usize)>, FormulaError> {
                 if c == b'?' {
                     out.push((Tok::Question, i));
                 } else {
-                    return err(
-                        i,
-                        format!(
-                            "unexpected character {:?}",
-                            src[i..].chars().next().unwrap_or('?')
-                        ),
-                    );
+                    return err(i, format!("unexpected character {:?}", src[i..].chars().next().unwrap_or('?')));
                 }
             }
         }
@@ -172,9 +157,7 @@ fn binary_prec(op: &str) -> Option<(u8, bool)> {
 const UNARY_NOT_PREC: u8 = 50;
 const UNARY_SIGN_PREC: u8 = 90;
 
-const FUNCTIONS: &[&str] = &[
-    "min", "max", "abs", "ceil", "floor", "round", "float", "int",
-];
+const FUNCTIONS: &[&str] = &["min", "max", "abs", "ceil", "floor", "round", "float", "int"];
 
 struct Parser {
     toks: Vec<(Tok, usize)>,
@@ -196,11 +179,7 @@ impl Parser {
 
     fn expect(&mut self, want: Tok, what: &str) -> Result<(), FormulaError> {
         let (t, pos) = self.next();
-        if t == want {
-            Ok(())
-        } else {
-            err(pos, format!("expected {what}, found {}", describe(&t)))
-        }
+        if t == want { Ok(()) } else { err(pos, format!("expected {what}, found {}", describe(&t))) }
     }
 
     fn expression(&mut self) -> Result<Expr, FormulaError> {
@@ -236,11 +215,7 @@ impl Parser {
     fn unary(&mut self) -> Result<Expr, FormulaError> {
         if let (Tok::Op(op @ ("!" | "-" | "+")), pos) = self.peek().clone() {
             self.next();
-            let prec = if op == "!" {
-                UNARY_NOT_PREC
-            } else {
-                UNARY_SIGN_PREC
-            };
+            let prec = if op == "!" { UNARY_NOT_PREC } else { UNARY_SIGN_PREC };
             let operand = self.binary(prec)?;
             return Ok(Expr::Unary(op, Box::new(operand), pos));
         }
@@ -315,15 +290,9 @@ impl Formula {
         let root = p.expression()?;
         let (t, pos) = p.next();
         if t != Tok::End {
-            return err(
-                pos,
-                format!("unexpected {} after the expression", describe(&t)),
-            );
+            return err(pos, format!("unexpected {} after the expression", describe(&t)));
         }
-        Ok(Self {
-            source: src.to_string(),
-            root,
-        })
+        Ok(Self { source: src.to_string(), root })
     }
 
     pub fn source(&self) -> &str {
@@ -366,10 +335,7 @@ impl Formula {
 
     /// Evaluate and require a number (upstream casts the result with `float(...)`).
     /// Returns `Ok(None)` when the result is nil (only possible through nil triggers).
-    pub fn eval_number(
-        &self,
-        env: &BTreeMap<String, Option<f64>>,
-    ) -> Result<Option<f64>, FormulaError> {
+    pub fn eval_number(&self, env: &BTreeMap<String, Option<f64>>) -> Result<Option<f64>, FormulaError> {
         match self.eval(env)? {
             Value::Num(n) => Ok(Some(n)),
             Value::Nil => Ok(None),
@@ -412,11 +378,7 @@ fn eval(e: &Expr, env: &BTreeMap<String, Option<f64>>) -> Result<Value, FormulaE
         }
         Expr::Ternary(c, a, b) => {
             let pos = expr_pos(c);
-            if truthy(eval(c, env)?, pos, "the ternary condition")? {
-                eval(a, env)?
-            } else {
-                eval(b, env)?
-            }
+            if truthy(eval(c, env)?, pos, "the ternary condition")? { eval(a, env)? } else { eval(b, env)? }
         }
         Expr::Binary(op, a, b, pos) => {
             let pos = *pos;
@@ -468,10 +430,7 @@ fn eval(e: &Expr, env: &BTreeMap<String, Option<f64>>) -> Result<Value, FormulaE
             let one = |vals: &[f64]| -> Result<f64, FormulaError> {
                 match vals {
                     [x] => Ok(*x),
-                    _ => err(
-                        pos,
-                        format!("{name}() takes exactly 1 argument, got {}", vals.len()),
-                    ),
+                    _ => err(pos, format!("{name}() takes exactly 1 argument, got {}", vals.len())),
                 }
             };
             Value::Num(match name.as_str() {
@@ -496,9 +455,7 @@ fn eval(e: &Expr, env: &BTreeMap<String, Option<f64>>) -> Result<Value, FormulaE
 
 fn expr_pos(e: &Expr) -> usize {
     match e {
-        Expr::Var(_, p) | Expr::Unary(_, _, p) | Expr::Binary(_, _, _, p) | Expr::Call(_, _, p) => {
-            *p
-        }
+        Expr::Var(_, p) | Expr::Unary(_, _, p) | Expr::Binary(_, _, _, p) | Expr::Call(_, _, p) => *p,
         Expr::Ternary(c, _, _) => expr_pos(c),
         _ => 0,
     }
@@ -520,10 +477,7 @@ pub fn composite_metric_milli(
     match formula.eval_number(env)? {
         Some(v) => Ok(to_milli(v)),
         None => {
-            let target = so
-                .scaling_modifiers()
-                .and_then(|sm| sm.target.trim().parse::<f64>().ok())
-                .unwrap_or(0.0);
+            let target = so.scaling_modifiers().and_then(|sm| sm.target.trim().parse::<f64>().ok()).unwrap_or(0.0);
             let replicas = so.spec.fallback.as_ref().map_or(0, |f| f.replicas);
             if so.spec.fallback.is_none() {
                 return err(0, "formula returned nil and no fallback is configured");
@@ -535,11 +489,7 @@ pub fn composite_metric_milli(
 
 /// The value a trigger contributes to the formula: nil once its scaler has failed more than
 /// `failureThreshold` times under fallback behavior `scalingModifiers`, else the value.
-pub fn scaling_modifier_trigger_value(
-    so: &ScaledObject,
-    health: Option<&HealthStatus>,
-    value: f64,
-) -> Option<f64> {
+pub fn scaling_modifier_trigger_value(so: &ScaledObject, health: Option<&HealthStatus>, value: f64) -> Option<f64> {
     match (&so.spec.fallback, health) {
         (Some(fb), Some(h))
             if fb.behavior == FallbackBehavior::ScalingModifiers

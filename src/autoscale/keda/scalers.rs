@@ -16,10 +16,7 @@ pub struct MetaIssue {
 
 impl MetaIssue {
     fn new(key: &str, message: impl Into<String>) -> Self {
-        Self {
-            key: key.to_string(),
-            message: message.into(),
-        }
+        Self { key: key.to_string(), message: message.into() }
     }
 }
 
@@ -67,9 +64,7 @@ impl ScalerConfig {
         match self {
             ScalerConfig::Prometheus(_) => "prometheus".to_string(),
             ScalerConfig::Resource(r) => r.resource.clone(),
-            ScalerConfig::RabbitMq(r) => {
-                normalize_metric_name(&format!("rabbitmq-{}", r.queue_name))
-            }
+            ScalerConfig::RabbitMq(r) => normalize_metric_name(&format!("rabbitmq-{}", r.queue_name)),
             ScalerConfig::Kafka(k) => match &k.topic {
                 Some(t) => normalize_metric_name(&format!("kafka-{t}")),
                 None => normalize_metric_name(&format!("kafka-{}-topics", k.consumer_group)),
@@ -176,34 +171,16 @@ pub fn parse_trigger(trigger: &Trigger) -> Result<ParsedTrigger, MetaIssue> {
     };
     for key in md.keys() {
         if !known.contains(&key.as_str()) {
-            warnings.push(MetaIssue::new(
-                key,
-                format!(
-                    "not modelled by capsim for {} triggers; ignored",
-                    trigger.kind
-                ),
-            ));
+            warnings
+                .push(MetaIssue::new(key, format!("not modelled by capsim for {} triggers; ignored", trigger.kind)));
         }
     }
     Ok(ParsedTrigger { config, warnings })
 }
 
-const PROMETHEUS_KEYS: &[&str] = &[
-    "serverAddress",
-    "query",
-    "threshold",
-    "activationThreshold",
-    "ignoreNullValues",
-];
+const PROMETHEUS_KEYS: &[&str] = &["serverAddress", "query", "threshold", "activationThreshold", "ignoreNullValues"];
 const RESOURCE_KEYS: &[&str] = &["type", "value", "containerName"];
-const RABBIT_KEYS: &[&str] = &[
-    "queueName",
-    "mode",
-    "value",
-    "activationValue",
-    "queueLength",
-    "excludeUnacknowledged",
-];
+const RABBIT_KEYS: &[&str] = &["queueName", "mode", "value", "activationValue", "queueLength", "excludeUnacknowledged"];
 const KAFKA_KEYS: &[&str] = &[
     "bootstrapServers",
     "bootstrapServersFromEnv",
@@ -222,14 +199,8 @@ const KAFKA_KEYS: &[&str] = &[
     "ensureEvenDistributionOfPartitions",
     "version",
 ];
-const GENERIC_KEYS: &[&str] = &[
-    "threshold",
-    "activationThreshold",
-    "targetValue",
-    "activationTargetValue",
-    "value",
-    "activationValue",
-];
+const GENERIC_KEYS: &[&str] =
+    &["threshold", "activationThreshold", "targetValue", "activationTargetValue", "value", "activationValue"];
 
 fn get<'a>(md: &'a BTreeMap<String, String>, key: &str) -> Option<&'a str> {
     md.get(key).map(String::as_str)
@@ -251,20 +222,14 @@ fn parse_f64(md: &BTreeMap<String, String>, key: &str) -> Result<Option<f64>, Me
 fn parse_i64(md: &BTreeMap<String, String>, key: &str) -> Result<Option<i64>, MetaIssue> {
     match get(md, key) {
         None => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| MetaIssue::new(key, format!("not an integer: {v:?}"))),
+        Some(v) => v.trim().parse::<i64>().map(Some).map_err(|_| MetaIssue::new(key, format!("not an integer: {v:?}"))),
     }
 }
 
 fn parse_bool(md: &BTreeMap<String, String>, key: &str) -> Result<Option<bool>, MetaIssue> {
     match get(md, key) {
         None => Ok(None),
-        Some(v) => parse_go_bool(v)
-            .map(Some)
-            .ok_or_else(|| MetaIssue::new(key, format!("not a boolean: {v:?}"))),
+        Some(v) => parse_go_bool(v).map(Some).ok_or_else(|| MetaIssue::new(key, format!("not a boolean: {v:?}"))),
     }
 }
 
@@ -273,12 +238,9 @@ fn parse_prometheus(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaI
         .filter(|s| !s.is_empty())
         .ok_or_else(|| MetaIssue::new("serverAddress", "required"))?
         .to_string();
-    let query = get(md, "query")
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| MetaIssue::new("query", "required"))?
-        .to_string();
-    let threshold =
-        parse_f64(md, "threshold")?.ok_or_else(|| MetaIssue::new("threshold", "required"))?;
+    let query =
+        get(md, "query").filter(|s| !s.is_empty()).ok_or_else(|| MetaIssue::new("query", "required"))?.to_string();
+    let threshold = parse_f64(md, "threshold")?.ok_or_else(|| MetaIssue::new("threshold", "required"))?;
     Ok(ScalerConfig::Prometheus(PrometheusMeta {
         server_address,
         query,
@@ -315,25 +277,16 @@ fn parse_resource(trigger: &Trigger) -> Result<ScalerConfig, MetaIssue> {
     // The metadata `type` key is the deprecated spelling of trigger.metricType.
     let metric_type = match (get(md, "type"), trigger.metric_type) {
         (Some(_), Some(_)) => {
-            return Err(MetaIssue::new(
-                "type",
-                "both metadata.type and metricType are set; use metricType",
-            ));
+            return Err(MetaIssue::new("type", "both metadata.type and metricType are set; use metricType"));
         }
         (Some("Utilization"), None) => MetricType::Utilization,
         (Some("AverageValue"), None) => MetricType::AverageValue,
         (Some(other), None) => {
-            return Err(MetaIssue::new(
-                "type",
-                format!("must be Utilization or AverageValue, got {other:?}"),
-            ));
+            return Err(MetaIssue::new("type", format!("must be Utilization or AverageValue, got {other:?}")));
         }
         (None, Some(t)) => t,
         (None, None) => {
-            return Err(MetaIssue::new(
-                "",
-                "metricType (Utilization or AverageValue) is required",
-            ));
+            return Err(MetaIssue::new("", "metricType (Utilization or AverageValue) is required"));
         }
     };
     if metric_type == MetricType::Value {
@@ -349,8 +302,7 @@ fn parse_resource(trigger: &Trigger) -> Result<ScalerConfig, MetaIssue> {
             .parse::<i32>()
             .map(f64::from)
             .map_err(|_| MetaIssue::new("value", format!("not an integer percent: {raw:?}")))?,
-        _ => parse_quantity(raw)
-            .ok_or_else(|| MetaIssue::new("value", format!("not a quantity: {raw:?}")))?,
+        _ => parse_quantity(raw).ok_or_else(|| MetaIssue::new("value", format!("not a quantity: {raw:?}")))?,
     };
     Ok(ScalerConfig::Resource(ResourceMeta {
         resource: trigger.kind.clone(),
@@ -360,20 +312,14 @@ fn parse_resource(trigger: &Trigger) -> Result<ScalerConfig, MetaIssue> {
     }))
 }
 
-fn parse_rabbitmq(
-    md: &BTreeMap<String, String>,
-    warnings: &mut Vec<MetaIssue>,
-) -> Result<ScalerConfig, MetaIssue> {
+fn parse_rabbitmq(md: &BTreeMap<String, String>, warnings: &mut Vec<MetaIssue>) -> Result<ScalerConfig, MetaIssue> {
     let queue_name = get(md, "queueName")
         .filter(|s| !s.is_empty())
         .ok_or_else(|| MetaIssue::new("queueName", "required"))?
         .to_string();
     let legacy = parse_f64(md, "queueLength")?;
     if legacy.is_some() {
-        warnings.push(MetaIssue::new(
-            "queueLength",
-            "deprecated upstream; read as mode QueueLength with this value",
-        ));
+        warnings.push(MetaIssue::new("queueLength", "deprecated upstream; read as mode QueueLength with this value"));
     }
     let mode = match get(md, "mode") {
         None => RabbitMode::QueueLength,
@@ -383,19 +329,13 @@ fn parse_rabbitmq(
         Some("PublishedToDeliveredRatio") => RabbitMode::PublishedToDeliveredRatio,
         Some("ExpectedQueueConsumptionTime") => RabbitMode::ExpectedQueueConsumptionTime,
         Some(other) => {
-            return Err(MetaIssue::new(
-                "mode",
-                format!("unknown mode {other:?} (QueueLength, MessageRate, ...)"),
-            ));
+            return Err(MetaIssue::new("mode", format!("unknown mode {other:?} (QueueLength, MessageRate, ...)")));
         }
     };
     let value = match (parse_f64(md, "value")?, get(md, "mode"), legacy) {
         (Some(v), _, None) => v,
         (Some(_), _, Some(_)) => {
-            return Err(MetaIssue::new(
-                "queueLength",
-                "queueLength and value cannot both be set",
-            ));
+            return Err(MetaIssue::new("queueLength", "queueLength and value cannot both be set"));
         }
         (None, Some(_), _) => return Err(MetaIssue::new("value", "required when mode is set")),
         (None, None, Some(q)) => q,
@@ -416,9 +356,7 @@ fn parse_rabbitmq(
 /// Sarama `ParseKafkaVersion` accepts `x.y.z` or `0.x.y.z`.
 fn valid_kafka_version(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
-    let numeric = parts
-        .iter()
-        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    let numeric = parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
     numeric && (parts.len() == 3 || (parts.len() == 4 && parts[0] == "0"))
 }
 
@@ -458,25 +396,18 @@ fn parse_kafka(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssue>
             return Err(MetaIssue::new("consumerGroup", "no consumer group given"));
         }
     };
-    let topic = nonempty("topicFromEnv")
-        .map(|e| format!("${e}"))
-        .or_else(|| nonempty("topic").map(str::to_string));
+    let topic = nonempty("topicFromEnv").map(|e| format!("${e}")).or_else(|| nonempty("topic").map(str::to_string));
     let partition_limitation = match get(md, "partitionLimitation").map(str::trim) {
-        Some(p) if !p.is_empty() && topic.is_some() => {
-            Some(parse_int_list(p).ok_or_else(|| {
-                MetaIssue::new("partitionLimitation", format!("error parsing {p:?}"))
-            })?)
-        }
+        Some(p) if !p.is_empty() && topic.is_some() => Some(
+            parse_int_list(p).ok_or_else(|| MetaIssue::new("partitionLimitation", format!("error parsing {p:?}")))?,
+        ),
         _ => None,
     };
     let offset_reset_policy = match get(md, "offsetResetPolicy").filter(|s| !s.is_empty()) {
         None | Some("latest") => OffsetResetPolicy::Latest,
         Some("earliest") => OffsetResetPolicy::Earliest,
         Some(other) => {
-            return Err(MetaIssue::new(
-                "offsetResetPolicy",
-                format!("err offsetResetPolicy policy {other:?} given"),
-            ));
+            return Err(MetaIssue::new("offsetResetPolicy", format!("err offsetResetPolicy policy {other:?} given")));
         }
     };
     let lag_threshold = parse_i64(md, "lagThreshold")?.unwrap_or(10);
@@ -485,15 +416,11 @@ fn parse_kafka(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssue>
     }
     let activation_lag_threshold = parse_i64(md, "activationLagThreshold")?.unwrap_or(0);
     if activation_lag_threshold < 0 {
-        return Err(MetaIssue::new(
-            "activationLagThreshold",
-            "must be positive number",
-        ));
+        return Err(MetaIssue::new("activationLagThreshold", "must be positive number"));
     }
     let allow_idle_consumers = parse_bool(md, "allowIdleConsumers")?.unwrap_or(false);
     let exclude_persistent_lag = parse_bool(md, "excludePersistentLag")?.unwrap_or(false);
-    let scale_to_zero_on_invalid_offset =
-        parse_bool(md, "scaleToZeroOnInvalidOffset")?.unwrap_or(false);
+    let scale_to_zero_on_invalid_offset = parse_bool(md, "scaleToZeroOnInvalidOffset")?.unwrap_or(false);
     let limit_to_partitions_with_lag = parse_bool(md, "limitToPartitionsWithLag")?.unwrap_or(false);
     if limit_to_partitions_with_lag && allow_idle_consumers {
         return Err(MetaIssue::new(
@@ -523,10 +450,7 @@ fn parse_kafka(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssue>
     if let Some(v) = get(md, "version")
         && !valid_kafka_version(v.trim())
     {
-        return Err(MetaIssue::new(
-            "version",
-            format!("invalid Kafka version {v:?}"),
-        ));
+        return Err(MetaIssue::new("version", format!("invalid Kafka version {v:?}")));
     }
     Ok(ScalerConfig::Kafka(KafkaMeta {
         bootstrap_servers,
@@ -554,20 +478,15 @@ fn parse_generic(md: &BTreeMap<String, String>) -> Result<ScalerConfig, MetaIssu
         }
     }
     let mut activation = None;
-    for key in [
-        "activationThreshold",
-        "activationTargetValue",
-        "activationValue",
-    ] {
+    for key in ["activationThreshold", "activationTargetValue", "activationValue"] {
         if let Some(v) = parse_f64(md, key)? {
             activation = Some(v);
             break;
         }
     }
     Ok(ScalerConfig::Generic(GenericMeta {
-        threshold: threshold.ok_or_else(|| {
-            MetaIssue::new("threshold", "required (threshold, targetValue or value)")
-        })?,
+        threshold: threshold
+            .ok_or_else(|| MetaIssue::new("threshold", "required (threshold, targetValue or value)"))?,
         activation_threshold: activation.unwrap_or(0.0),
     }))
 }
@@ -592,17 +511,10 @@ pub struct KafkaLagState {
 }
 
 /// Lag of one partition: (lag used for scaling, lag used for activation).
-pub fn partition_lag(
-    meta: &KafkaMeta,
-    p: &PartitionOffsets,
-    state: &mut KafkaLagState,
-) -> (i64, i64) {
+pub fn partition_lag(meta: &KafkaMeta, p: &PartitionOffsets, state: &mut KafkaLagState) -> (i64, i64) {
     let Some(consumer) = p.committed else {
         // No committed offset: latest policy returns 1 (or 0) so the workload can start.
-        return match (
-            meta.offset_reset_policy,
-            meta.scale_to_zero_on_invalid_offset,
-        ) {
+        return match (meta.offset_reset_policy, meta.scale_to_zero_on_invalid_offset) {
             (_, true) => (0, 0),
             (OffsetResetPolicy::Latest, false) => (1, 1),
             (OffsetResetPolicy::Earliest, false) => {
@@ -639,11 +551,7 @@ pub struct KafkaLag {
 }
 
 /// Upstream `getTotalLag` over the given partitions (already filtered by `partitionLimitation`).
-pub fn total_lag(
-    meta: &KafkaMeta,
-    partitions: &[PartitionOffsets],
-    state: &mut KafkaLagState,
-) -> KafkaLag {
+pub fn total_lag(meta: &KafkaMeta, partitions: &[PartitionOffsets], state: &mut KafkaLagState) -> KafkaLag {
     let mut lags = Vec::with_capacity(partitions.len());
     let mut with_persistent = Vec::with_capacity(partitions.len());
     for p in partitions {
@@ -680,9 +588,7 @@ pub fn cap_lag(
     let total_with_persistent: i64 = lags_with_persistent.iter().sum();
     let partitions = lags.len() as i64;
     let partitions_with_lag = lags.iter().filter(|&&l| l > 0).count() as i64;
-    if (!allow_idle_consumers || limit_to_partitions_with_lag || ensure_even_distribution)
-        && lag_threshold > 0
-    {
+    if (!allow_idle_consumers || limit_to_partitions_with_lag || ensure_even_distribution) && lag_threshold > 0 {
         let mut upper = partitions;
         if ensure_even_distribution {
             total = next_balancing_factor(total, partitions, lag_threshold) * lag_threshold;
@@ -694,20 +600,12 @@ pub fn cap_lag(
             total = upper * lag_threshold;
         }
     }
-    KafkaLag {
-        total_lag: total,
-        total_lag_with_persistent: total_with_persistent,
-        partitions,
-        partitions_with_lag,
-    }
+    KafkaLag { total_lag: total, total_lag_with_persistent: total_with_persistent, partitions, partitions_with_lag }
 }
 
 /// Smallest factor f of `partitions` with f * threshold >= lag (else `partitions`).
 fn next_balancing_factor(lag: i64, partitions: i64, threshold: i64) -> i64 {
-    (1..=partitions)
-        .filter(|f| partitions % f == 0)
-        .find(|f| f * threshold >= lag)
-        .unwrap_or(partitions)
+    (1..=partitions).filter(|f| partitions % f == 0).find(|f| f * threshold >= lag).unwrap_or(partitions)
 }
 
 // ---------------------------------------------------------------- RabbitMQ

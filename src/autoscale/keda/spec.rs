@@ -235,9 +235,8 @@ where
     let raw: BTreeMap<String, serde_json::Value> = BTreeMap::deserialize(d)?;
     let mut out = BTreeMap::new();
     for (k, v) in raw {
-        let s = scalar_to_string(&v).ok_or_else(|| {
-            serde::de::Error::custom(format!("metadata.{k}: expected a string, got {v}"))
-        })?;
+        let s = scalar_to_string(&v)
+            .ok_or_else(|| serde::de::Error::custom(format!("metadata.{k}: expected a string, got {v}")))?;
         out.insert(k, s);
     }
     Ok(out)
@@ -248,8 +247,7 @@ where
     D: Deserializer<'de>,
 {
     let v = serde_json::Value::deserialize(d)?;
-    scalar_to_string(&v)
-        .ok_or_else(|| serde::de::Error::custom(format!("expected a string, got {v}")))
+    scalar_to_string(&v).ok_or_else(|| serde::de::Error::custom(format!("expected a string, got {v}")))
 }
 
 fn scalar_to_string(v: &serde_json::Value) -> Option<String> {
@@ -283,33 +281,19 @@ impl ScaledObject {
     }
 
     pub fn polling_interval_ms(&self) -> u64 {
-        u64::from(
-            self.spec
-                .polling_interval
-                .unwrap_or(DEFAULT_POLLING_INTERVAL_S),
-        ) * 1000
+        u64::from(self.spec.polling_interval.unwrap_or(DEFAULT_POLLING_INTERVAL_S)) * 1000
     }
 
     pub fn cooldown_period_ms(&self) -> u64 {
-        u64::from(
-            self.spec
-                .cooldown_period
-                .unwrap_or(DEFAULT_COOLDOWN_PERIOD_S),
-        ) * 1000
+        u64::from(self.spec.cooldown_period.unwrap_or(DEFAULT_COOLDOWN_PERIOD_S)) * 1000
     }
 
     pub fn initial_cooldown_period_ms(&self) -> u64 {
-        u64::from(
-            self.spec
-                .initial_cooldown_period
-                .unwrap_or(DEFAULT_INITIAL_COOLDOWN_PERIOD_S),
-        ) * 1000
+        u64::from(self.spec.initial_cooldown_period.unwrap_or(DEFAULT_INITIAL_COOLDOWN_PERIOD_S)) * 1000
     }
 
     pub fn min_replica_count(&self) -> i32 {
-        self.spec
-            .min_replica_count
-            .unwrap_or(DEFAULT_MIN_REPLICA_COUNT)
+        self.spec.min_replica_count.unwrap_or(DEFAULT_MIN_REPLICA_COUNT)
     }
 
     /// Upstream `GetHPAMinReplicas`: minReplicaCount if > 0, else 1.
@@ -322,9 +306,7 @@ impl ScaledObject {
 
     /// Upstream `GetHPAMaxReplicas`: maxReplicaCount or 100.
     pub fn hpa_max_replicas(&self) -> i32 {
-        self.spec
-            .max_replica_count
-            .unwrap_or(DEFAULT_MAX_REPLICA_COUNT)
+        self.spec.max_replica_count.unwrap_or(DEFAULT_MAX_REPLICA_COUNT)
     }
 
     fn annotation(&self, key: &str) -> Option<&str> {
@@ -337,20 +319,13 @@ impl ScaledObject {
 
     /// The scalingModifiers block if it has any field set (upstream `IsUsingModifiers`).
     pub fn scaling_modifiers(&self) -> Option<&ScalingModifiers> {
-        self.spec
-            .advanced
-            .as_ref()
-            .and_then(|a| a.scaling_modifiers.as_ref())
-            .filter(|sm| sm.is_set())
+        self.spec.advanced.as_ref().and_then(|a| a.scaling_modifiers.as_ref()).filter(|sm| sm.is_set())
     }
 
     /// `paused-replicas` value, if the annotation is present and an integer.
     pub fn paused_replicas(&self) -> Option<Result<i32, String>> {
-        self.annotation(PAUSED_REPLICAS_ANNOTATION).map(|v| {
-            v.trim()
-                .parse::<i32>()
-                .map_err(|_| format!("{v:?} is not an integer"))
-        })
+        self.annotation(PAUSED_REPLICAS_ANNOTATION)
+            .map(|v| v.trim().parse::<i32>().map_err(|_| format!("{v:?} is not an integer")))
     }
 
     /// Upstream `NeedToBePausedByAnnotation` for the `paused` annotation: a value that is not

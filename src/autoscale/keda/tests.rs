@@ -6,20 +6,12 @@ use std::collections::BTreeMap;
 use super::*;
 
 fn so(yaml_spec: &str) -> ScaledObject {
-    let yaml =
-        format!("metadata:\n  name: web\nspec:\n  scaleTargetRef:\n    name: web\n{yaml_spec}");
+    let yaml = format!("metadata:\n  name: web\nspec:\n  scaleTargetRef:\n    name: web\n{yaml_spec}");
     ScaledObject::from_yaml(&yaml).unwrap()
 }
 
 fn input(current: u32, active: bool, last_active: Option<u64>, now: u64) -> ExecutorInput {
-    ExecutorInput {
-        current_replicas: current,
-        is_active: active,
-        is_error: false,
-        last_active,
-        created_at: 0,
-        now,
-    }
+    ExecutorInput { current_replicas: current, is_active: active, is_error: false, last_active, created_at: 0, now }
 }
 
 #[test]
@@ -39,10 +31,7 @@ fn cooldown_is_strict() {
     let d = request_scale(&o, &input(3, false, Some(1_000), 61_000));
     assert_eq!((d.set_replicas, d.reason), (None, ScaleReason::Cooldown));
     let d = request_scale(&o, &input(3, false, Some(1_000), 61_001));
-    assert_eq!(
-        (d.set_replicas, d.reason),
-        (Some(0), ScaleReason::DeactivatedToMin)
-    );
+    assert_eq!((d.set_replicas, d.reason), (Some(0), ScaleReason::DeactivatedToMin));
 }
 
 #[test]
@@ -69,16 +58,10 @@ fn errors_with_and_without_fallback() {
     let with_fb = so("  fallback:\n    failureThreshold: 3\n    replicas: 6\n");
     let mut i = input(2, false, None, 10_000);
     i.is_error = true;
-    assert_eq!(
-        request_scale(&with_fb, &i).reason,
-        ScaleReason::FallbackViaHpa
-    );
+    assert_eq!(request_scale(&with_fb, &i).reason, ScaleReason::FallbackViaHpa);
     assert_eq!(request_scale(&so(""), &i).reason, ScaleReason::TriggerError);
     i.is_active = true;
-    assert_eq!(
-        request_scale(&so(""), &i).reason,
-        ScaleReason::PartialTriggerError
-    );
+    assert_eq!(request_scale(&so(""), &i).reason, ScaleReason::PartialTriggerError);
 }
 
 #[test]
@@ -95,18 +78,13 @@ fn fallback_behaviors() {
 #[test]
 fn fallback_value_target_divides_by_ready() {
     let o = so("  fallback:\n    failureThreshold: 1\n    replicas: 6\n");
-    let ctx = FallbackContext {
-        target: FallbackTarget::Value(10.0),
-        current_replicas: 3,
-        ready_replicas: 3,
-    };
+    let ctx = FallbackContext { target: FallbackTarget::Value(10.0), current_replicas: 3, ready_replicas: 3 };
     // 10 * 6 / 3 = 20 -> HPA Value path: ceil(3 * 20 / 10) = 6
     assert_eq!(fallback_metric_milli(&o, &ctx), Ok(20_000));
 }
 
 fn eval(src: &str, vars: &[(&str, Option<f64>)]) -> Result<Value, FormulaError> {
-    let env: BTreeMap<String, Option<f64>> =
-        vars.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    let env: BTreeMap<String, Option<f64>> = vars.iter().map(|(k, v)| (k.to_string(), *v)).collect();
     Formula::parse(src)?.eval(&env)
 }
 
@@ -121,19 +99,10 @@ fn formula_grammar() {
     assert_eq!(eval("7 / 2", &[]), n(3.5));
     assert_eq!(eval("a > 5 ? a : 0", &[("a", Some(7.0))]), n(7.0));
     assert_eq!(eval("a > 5 ? a : 0", &[("a", Some(3.0))]), n(0.0));
-    assert_eq!(
-        eval(
-            "a > 1 && b < 2 || false",
-            &[("a", Some(2.0)), ("b", Some(1.0))]
-        ),
-        Ok(Value::Bool(true))
-    );
+    assert_eq!(eval("a > 1 && b < 2 || false", &[("a", Some(2.0)), ("b", Some(1.0))]), Ok(Value::Bool(true)));
     assert_eq!(eval("!(1 == 1)", &[]), Ok(Value::Bool(false)));
     assert_eq!(eval("not true or 1 != 2", &[]), Ok(Value::Bool(true)));
-    assert_eq!(
-        eval("min(3, a, 1.5) + max(1, 2) + abs(-1)", &[("a", Some(2.0))]),
-        n(4.5)
-    );
+    assert_eq!(eval("min(3, a, 1.5) + max(1, 2) + abs(-1)", &[("a", Some(2.0))]), n(4.5));
     assert_eq!(eval("ceil(1.2) + floor(1.8) + round(2.5)", &[]), n(6.0)); // Go math.Round: half away from zero
     assert_eq!(eval("a ?? 4", &[("a", None)]), n(4.0));
     assert_eq!(eval("a ?? 4", &[("a", Some(1.0))]), n(1.0));
@@ -184,39 +153,18 @@ fn validation_warns_about_unmodelled_fields() {
 fn validation_of_scaling_modifiers() {
     let base = "  triggers:\n  - type: prometheus\n    name: a\n    metadata: {serverAddress: \"http://p\", query: up, threshold: \"10\"}\n  advanced:\n    scalingModifiers:\n";
     let r = so(&format!("{base}      formula: a * 2\n")).validate();
-    assert!(
-        r.errors
-            .iter()
-            .any(|e| e.path == "spec.advanced.scalingModifiers.target")
-    );
-    let r = so(&format!(
-        "{base}      formula: a * b\n      target: \"5\"\n"
-    ))
-    .validate();
-    let e = r
-        .errors
-        .iter()
-        .find(|e| e.path == "spec.advanced.scalingModifiers.formula")
-        .unwrap();
+    assert!(r.errors.iter().any(|e| e.path == "spec.advanced.scalingModifiers.target"));
+    let r = so(&format!("{base}      formula: a * b\n      target: \"5\"\n")).validate();
+    let e = r.errors.iter().find(|e| e.path == "spec.advanced.scalingModifiers.formula").unwrap();
     assert!(e.message.contains("position 4"), "{e}");
-    let r = so(&format!(
-        "{base}      formula: a * 2\n      target: \"5\"\n"
-    ))
-    .validate();
+    let r = so(&format!("{base}      formula: a * 2\n      target: \"5\"\n")).validate();
     assert!(r.is_ok(), "{:?}", r.errors);
 }
 
 #[test]
 fn validation_cpu_only_needs_min_replicas() {
-    let o = so(
-        "  triggers:\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"60\"}\n",
-    );
-    assert!(
-        o.validate()
-            .errors
-            .iter()
-            .any(|e| e.path == "spec.minReplicaCount")
-    );
+    let o = so("  triggers:\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"60\"}\n");
+    assert!(o.validate().errors.iter().any(|e| e.path == "spec.minReplicaCount"));
     let o = so(
         "  minReplicaCount: 1\n  triggers:\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"60\"}\n",
     );
@@ -239,11 +187,7 @@ fn generated_hpa_shapes() {
                 trigger_index: Some(0),
                 target: HpaTarget::AverageValue(20.0)
             },
-            HpaMetric::External {
-                name: "s1-kafka-t".into(),
-                trigger_index: Some(1),
-                target: HpaTarget::Value(50.0)
-            },
+            HpaMetric::External { name: "s1-kafka-t".into(), trigger_index: Some(1), target: HpaTarget::Value(50.0) },
             HpaMetric::Resource {
                 resource: "memory".into(),
                 trigger_index: 2,
@@ -252,10 +196,7 @@ fn generated_hpa_shapes() {
             },
         ]
     );
-    assert_eq!(
-        h.behavior.unwrap()["scaleDown"]["stabilizationWindowSeconds"],
-        60
-    );
+    assert_eq!(h.behavior.unwrap()["scaleDown"]["stabilizationWindowSeconds"], 60);
 }
 
 #[test]
@@ -263,9 +204,7 @@ fn generated_hpa_composite_and_paused_directions() {
     let mut o = so(
         "  triggers:\n  - type: prometheus\n    name: a\n    metadata: {serverAddress: \"http://p\", query: up, threshold: \"10\"}\n  - type: cpu\n    metricType: Utilization\n    metadata: {value: \"50\"}\n  advanced:\n    scalingModifiers:\n      formula: a * 2\n      target: \"4\"\n",
     );
-    o.metadata
-        .annotations
-        .insert(spec::PAUSED_SCALE_IN_ANNOTATION.into(), "true".into());
+    o.metadata.annotations.insert(spec::PAUSED_SCALE_IN_ANNOTATION.into(), "true".into());
     let h = generate_hpa(&o).unwrap();
     assert_eq!(
         h.metrics,
@@ -291,34 +230,12 @@ fn activity_from_readings() {
     let o = so(
         "  triggers:\n  - type: prometheus\n    name: a\n    metadata: {serverAddress: \"http://p\", query: up, threshold: \"10\", activationThreshold: \"5\"}\n  - type: rabbitmq\n    name: b\n    metadata: {queueName: q}\n",
     );
-    let parsed: Vec<_> = o
-        .spec
-        .triggers
-        .iter()
-        .map(|t| parse_trigger(t).unwrap())
-        .collect();
-    let r = evaluate_activity(
-        &o,
-        &parsed,
-        &[TriggerReading::Value(5.0), TriggerReading::Value(0.0)],
-        None,
-    )
-    .unwrap();
+    let parsed: Vec<_> = o.spec.triggers.iter().map(|t| parse_trigger(t).unwrap()).collect();
+    let r = evaluate_activity(&o, &parsed, &[TriggerReading::Value(5.0), TriggerReading::Value(0.0)], None).unwrap();
     assert!(!r.is_active); // 5 is not > 5
-    let r = evaluate_activity(
-        &o,
-        &parsed,
-        &[
-            TriggerReading::Value(6.0),
-            TriggerReading::Error("x".into()),
-        ],
-        None,
-    )
-    .unwrap();
-    assert_eq!(
-        (r.is_active, r.is_error, r.active_triggers.clone()),
-        (true, true, vec![0])
-    );
+    let r =
+        evaluate_activity(&o, &parsed, &[TriggerReading::Value(6.0), TriggerReading::Error("x".into())], None).unwrap();
+    assert_eq!((r.is_active, r.is_error, r.active_triggers.clone()), (true, true, vec![0]));
     match &parsed[1].config {
         ScalerConfig::RabbitMq(m) => assert_eq!(m.value, 20.0), // QueueLength default 20
         other => panic!("{other:?}"),
@@ -333,26 +250,15 @@ fn kafka_invalid_offset_policies() {
         name: None,
         metric_type: None,
         use_cached_metrics: false,
-        metadata: [
-            ("bootstrapServers", "b"),
-            ("consumerGroup", "g"),
-            ("topic", "t"),
-        ]
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
+        metadata: [("bootstrapServers", "b"), ("consumerGroup", "g"), ("topic", "t")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         authentication_ref: None,
         extra: Default::default(),
     };
-    let ScalerConfig::Kafka(mut m) = parse_trigger(&t).unwrap().config else {
-        panic!()
-    };
-    let p = PartitionOffsets {
-        topic_index: 0,
-        partition: 0,
-        latest: Some(40),
-        committed: None,
-    };
+    let ScalerConfig::Kafka(mut m) = parse_trigger(&t).unwrap().config else { panic!() };
+    let p = PartitionOffsets { topic_index: 0, partition: 0, latest: Some(40), committed: None };
     let mut s = KafkaLagState::default();
     assert_eq!(partition_lag(&m, &p, &mut s), (1, 1));
     m.offset_reset_policy = OffsetResetPolicy::Earliest;

@@ -33,48 +33,31 @@ impl ValidationReport {
     }
 
     fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(Finding {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.errors.push(Finding { path: path.into(), message: message.into() });
     }
 
     fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.warnings.push(Finding {
-            path: path.into(),
-            message: message.into(),
-        });
+        self.warnings.push(Finding { path: path.into(), message: message.into() });
     }
 
     fn extra(&mut self, prefix: &str, extra: &Extra) {
         for key in extra.keys() {
-            self.warn(
-                format!("{prefix}.{key}"),
-                "unknown or unmodelled field; ignored",
-            );
+            self.warn(format!("{prefix}.{key}"), "unknown or unmodelled field; ignored");
         }
     }
 }
 
 /// Upstream `CheckReplicaCountBoundsAreValid`.
 pub fn check_replica_bounds(so: &ScaledObject) -> Result<(), String> {
-    let min = if so.spec.min_replica_count.is_some() {
-        so.hpa_min_replicas()
-    } else {
-        0
-    };
+    let min = if so.spec.min_replica_count.is_some() { so.hpa_min_replicas() } else { 0 };
     let max = so.hpa_max_replicas();
     if min > max {
-        return Err(format!(
-            "MinReplicaCount={min} must be less than MaxReplicaCount={max}"
-        ));
+        return Err(format!("MinReplicaCount={min} must be less than MaxReplicaCount={max}"));
     }
     if let Some(idle) = so.spec.idle_replica_count
         && idle >= min
     {
-        return Err(format!(
-            "IdleReplicaCount={idle} must be less than MinReplicaCount={min}"
-        ));
+        return Err(format!("IdleReplicaCount={idle} must be less than MinReplicaCount={min}"));
     }
     Ok(())
 }
@@ -100,11 +83,7 @@ pub fn check_fallback_valid(so: &ScaledObject) -> Result<(), String> {
         }
         return Ok(());
     }
-    let ok = so
-        .spec
-        .triggers
-        .iter()
-        .any(|t| !t.is_resource() && t.effective_metric_type() == MetricType::AverageValue);
+    let ok = so.spec.triggers.iter().any(|t| !t.is_resource() && t.effective_metric_type() == MetricType::AverageValue);
     if ok {
         Ok(())
     } else {
@@ -127,16 +106,10 @@ impl ScaledObject {
         if let Some(k) = &spec.scale_target_ref.kind
             && !matches!(k.as_str(), "Deployment" | "StatefulSet")
         {
-            r.warn(
-                "spec.scaleTargetRef.kind",
-                format!("{k}: scaled as a plain replica count"),
-            );
+            r.warn("spec.scaleTargetRef.kind", format!("{k}: scaled as a plain replica count"));
         }
         if spec.scale_target_ref.env_source_container_name.is_some() {
-            r.warn(
-                "spec.scaleTargetRef.envSourceContainerName",
-                "not modelled; ignored",
-            );
+            r.warn("spec.scaleTargetRef.envSourceContainerName", "not modelled; ignored");
         }
         if spec.polling_interval == Some(0) {
             r.error("spec.pollingInterval", "must be greater than 0");
@@ -167,13 +140,7 @@ impl ScaledObject {
 
     fn validate_annotations(&self, r: &mut ValidationReport) {
         if let Some(Err(e)) = self.paused_replicas() {
-            r.error(
-                format!(
-                    "metadata.annotations[{}]",
-                    super::spec::PAUSED_REPLICAS_ANNOTATION
-                ),
-                e,
-            );
+            r.error(format!("metadata.annotations[{}]", super::spec::PAUSED_REPLICAS_ANNOTATION), e);
         }
     }
 
@@ -191,22 +158,13 @@ impl ScaledObject {
             if let Some(name) = &t.name
                 && triggers[..i].iter().any(|o| o.name.as_ref() == Some(name))
             {
-                r.error(
-                    format!("{path}.name"),
-                    format!("duplicate trigger name {name:?}"),
-                );
+                r.error(format!("{path}.name"), format!("duplicate trigger name {name:?}"));
             }
             if t.use_cached_metrics && t.is_resource() {
-                r.error(
-                    format!("{path}.useCachedMetrics"),
-                    "not supported for cpu/memory triggers",
-                );
+                r.error(format!("{path}.useCachedMetrics"), "not supported for cpu/memory triggers");
             }
             if !t.is_resource() && t.metric_type == Some(MetricType::Utilization) {
-                r.error(
-                    format!("{path}.metricType"),
-                    "Utilization is only supported for cpu/memory triggers",
-                );
+                r.error(format!("{path}.metricType"), "Utilization is only supported for cpu/memory triggers");
             }
             match parse_trigger(t) {
                 Ok(p) => {
@@ -246,34 +204,19 @@ impl ScaledObject {
         };
         let p = "spec.advanced.scalingModifiers";
         if sm.formula.is_empty() {
-            r.error(
-                format!("{p}.formula"),
-                "ScalingModifiers.Formula is mandatory",
-            );
+            r.error(format!("{p}.formula"), "ScalingModifiers.Formula is mandatory");
             return;
         }
         if sm.target.is_empty() {
-            r.error(
-                format!("{p}.target"),
-                "formula is given but target is empty",
-            );
+            r.error(format!("{p}.target"), "formula is given but target is empty");
         } else if !sm.target.trim().parse::<f64>().is_ok_and(|t| t > 0.0) {
-            r.error(
-                format!("{p}.target"),
-                format!("{:?} is not a number greater than 0", sm.target),
-            );
+            r.error(format!("{p}.target"), format!("{:?} is not a number greater than 0", sm.target));
         }
         if !sm.activation_target.is_empty() && sm.activation_target.trim().parse::<f64>().is_err() {
-            r.error(
-                format!("{p}.activationTarget"),
-                format!("{:?} is not a number", sm.activation_target),
-            );
+            r.error(format!("{p}.activationTarget"), format!("{:?} is not a number", sm.activation_target));
         }
         if sm.metric_type == Some(MetricType::Utilization) {
-            r.error(
-                format!("{p}.metricType"),
-                "Utilization is not allowed; use AverageValue or Value",
-            );
+            r.error(format!("{p}.metricType"), "Utilization is not allowed; use AverageValue or Value");
         }
         match Formula::parse(&sm.formula) {
             Err(e) => r.error(format!("{p}.formula"), e.to_string()),
