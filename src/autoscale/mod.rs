@@ -1,2 +1,3 @@
 //! Autoscaling controllers, one file per controller. Each is usable alone as a library:
 //! given its spec, the observed state and `now`, it returns a decision with its reason.
+pub mod hpa;
