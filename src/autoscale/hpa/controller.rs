@@ -136,6 +136,7 @@ fn fmt_current(v: &MetricValue) -> String {
     match v {
         MetricValue::Utilization { percent, .. } => format!("{percent}%"),
         MetricValue::AverageValue { milli } | MetricValue::Value { milli } => fmt_milli(*milli),
+        MetricValue::PerPod { total_milli, .. } => fmt_milli(*total_milli),
     }
 }
 

@@ -16,6 +16,9 @@ pub enum MetricValue {
     Utilization { percent: i32, average_milli: i64 },
     AverageValue { milli: i64 },
     Value { milli: i64 },
+    /// Object/External `AverageValue`: the total and the per-pod average upstream reports
+    /// (`ceil(total / status replicas)`).
+    PerPod { total_milli: i64, average_milli: i64 },
 }
 
 /// One metric's successful result.
@@ -212,7 +215,10 @@ pub fn compute_metric(
                     let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
                     Ok(proposal(
                         p,
-                        MetricValue::AverageValue { milli: per_pod },
+                        MetricValue::PerPod {
+                            total_milli: usage,
+                            average_milli: per_pod,
+                        },
                         description,
                         format!("{avg} per pod"),
                         MetricSourceType::Object,
@@ -227,10 +233,13 @@ pub fn compute_metric(
             let usage = calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
             let description = format!("External metric {}", e.metric.name);
             if let Some(avg) = e.target.average_value {
-                let (p, _) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
+                let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
                 return Ok(proposal(
                     p,
-                    MetricValue::Value { milli: usage },
+                    MetricValue::PerPod {
+                        total_milli: usage,
+                        average_milli: per_pod,
+                    },
                     description,
                     format!("{avg} per pod"),
                     MetricSourceType::External,
