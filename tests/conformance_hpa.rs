@@ -19,7 +19,11 @@ use capsim::autoscale::hpa::*;
 #[test]
 fn replica_calculator_cases() {
     let cases = replica_calc::cases();
-    assert!(cases.len() >= 55, "{} replica calculator cases", cases.len());
+    assert!(
+        cases.len() >= 55,
+        "{} replica calculator cases",
+        cases.len()
+    );
     for c in &cases {
         c.run();
     }
@@ -45,7 +49,11 @@ fn horizontal_controller_cases() {
 fn horizontal_condition_failed_get_metrics() {
     for (reason, c) in horizontal::failed_get_metrics_cases() {
         let d = c.run();
-        assert_eq!(d.reason, Reason::InvalidMetric, "TestConditionFailedGetMetrics/{reason}");
+        assert_eq!(
+            d.reason,
+            Reason::InvalidMetric,
+            "TestConditionFailedGetMetrics/{reason}"
+        );
     }
 }
 
@@ -108,8 +116,14 @@ fn upscale_cap_decision_reason_and_display() {
         }
     );
     let text = d.to_string();
-    assert!(text.contains("cpu resource utilization (percentage of request) 200%/10% → 60"), "{text}");
-    assert!(text.contains("limited by ScaleUpLimit (policy 700%/60s, selectPolicy Max: 24)"), "{text}");
+    assert!(
+        text.contains("cpu resource utilization (percentage of request) 200%/10% → 60"),
+        "{text}"
+    );
+    assert!(
+        text.contains("limited by ScaleUpLimit (policy 700%/60s, selectPolicy Max: 24)"),
+        "{text}"
+    );
 }
 
 /// Legacy cap text, on horizontal_test.go::TestScaleUpCMExternal inputs with default factor 2

@@ -155,7 +155,9 @@ impl RcCase {
                     containers: levels
                         .iter()
                         .enumerate()
-                        .map(|(j, m)| ContainerUsage::new(&format!("container{}", j + 1), &[("cpu", *m)]))
+                        .map(|(j, m)| {
+                            ContainerUsage::new(&format!("container{}", j + 1), &[("cpu", *m)])
+                        })
                         .collect(),
                 });
             }
@@ -171,11 +173,13 @@ impl RcCase {
                         });
                     }
                 }
-                RcKind::Object | RcKind::ObjectPerPod => obs.object_metrics.push(ObjectMetricValue {
-                    metric: "qps".into(),
-                    object: "some-deployment".into(),
-                    value_milli: m.levels[0],
-                }),
+                RcKind::Object | RcKind::ObjectPerPod => {
+                    obs.object_metrics.push(ObjectMetricValue {
+                        metric: "qps".into(),
+                        object: "some-deployment".into(),
+                        value_milli: m.levels[0],
+                    })
+                }
                 RcKind::External | RcKind::ExternalPerPod => {
                     for l in &m.levels {
                         obs.external_metrics.push(ExternalMetricValue {
@@ -192,16 +196,25 @@ impl RcCase {
     fn metric_spec(&self) -> MetricSpec {
         if let Some(r) = &self.resource {
             return match self.container {
-                Some(c) => MetricSpec::container_resource("cpu", c, MetricTarget::utilization(r.target_utilization)),
+                Some(c) => MetricSpec::container_resource(
+                    "cpu",
+                    c,
+                    MetricTarget::utilization(r.target_utilization),
+                ),
                 None => MetricSpec::resource_utilization("cpu", r.target_utilization),
             };
         }
-        let m = self.metric.as_ref().expect("case needs a resource or a metric");
+        let m = self
+            .metric
+            .as_ref()
+            .expect("case needs a resource or a metric");
         let t = Quantity::from_milli(m.target);
         match m.kind {
             RcKind::Pods => MetricSpec::pods("qps", t),
             RcKind::Object => MetricSpec::object("qps", deployment(), MetricTarget::value(t)),
-            RcKind::ObjectPerPod => MetricSpec::object("qps", deployment(), MetricTarget::average_value(t)),
+            RcKind::ObjectPerPod => {
+                MetricSpec::object("qps", deployment(), MetricTarget::average_value(t))
+            }
             RcKind::External => MetricSpec::external("qps", MetricTarget::value(t)),
             RcKind::ExternalPerPod => MetricSpec::external("qps", MetricTarget::average_value(t)),
         }
@@ -210,10 +223,16 @@ impl RcCase {
     pub fn run(&self) {
         let obs = self.observed();
         let spec = self.metric_spec();
-        let got = metrics::compute_metric(&spec, self.current, self.current, &obs, &upstream_params());
+        let got =
+            metrics::compute_metric(&spec, self.current, self.current, &obs, &upstream_params());
         if let Some(want) = self.expected_err {
             let err = got.expect_err(self.source);
-            assert!(err.message.contains(want), "{}: error {:?} should contain {want:?}", self.source, err.message);
+            assert!(
+                err.message.contains(want),
+                "{}: error {:?} should contain {want:?}",
+                self.source,
+                err.message
+            );
             return;
         }
         let got = got.unwrap_or_else(|e| panic!("{}: unexpected error {e}", self.source));
@@ -232,7 +251,9 @@ impl RcCase {
             let usage = match got.current {
                 MetricValue::AverageValue { milli } | MetricValue::Value { milli } => milli,
                 MetricValue::PerPod { average_milli, .. } => average_milli,
-                MetricValue::Utilization { .. } => panic!("{}: unexpected utilization", self.source),
+                MetricValue::Utilization { .. } => {
+                    panic!("{}: unexpected utilization", self.source)
+                }
             };
             assert_eq!(usage, m.expected_usage, "{}: usage", self.source);
         }
@@ -287,9 +308,11 @@ impl HCase {
             metrics.push(MetricSpec::resource_utilization("cpu", self.cpu_target));
         }
         metrics.extend(self.metrics.iter().cloned());
-        let behavior = (self.scale_up.is_some() || self.scale_down.is_some()).then(|| HorizontalPodAutoscalerBehavior {
-            scale_up: self.scale_up.clone(),
-            scale_down: self.scale_down.clone(),
+        let behavior = (self.scale_up.is_some() || self.scale_down.is_some()).then(|| {
+            HorizontalPodAutoscalerBehavior {
+                scale_up: self.scale_up.clone(),
+                scale_down: self.scale_down.clone(),
+            }
         });
         HorizontalPodAutoscalerSpec {
             scale_target_ref: CrossVersionObjectReference {
@@ -306,7 +329,10 @@ impl HCase {
     }
 
     pub fn observed(&self) -> Observed {
-        let n = self.requests.as_ref().map_or(self.status_replicas as usize, |r| r.len());
+        let n = self
+            .requests
+            .as_ref()
+            .map_or(self.status_replicas as usize, |r| r.len());
         let mut obs = Observed {
             spec_replicas: self.spec_replicas,
             status_replicas: self.status_replicas,
@@ -335,8 +361,14 @@ impl HCase {
                 timestamp_ms: NOW,
                 window_ms: 60_000,
                 containers: vec![
-                    ContainerUsage::new("container1", &[("cpu", half), ("memory", 512 * 1024 * 1000)]),
-                    ContainerUsage::new("container2", &[("cpu", half), ("memory", 512 * 1024 * 1000)]),
+                    ContainerUsage::new(
+                        "container1",
+                        &[("cpu", half), ("memory", 512 * 1024 * 1000)],
+                    ),
+                    ContainerUsage::new(
+                        "container2",
+                        &[("cpu", half), ("memory", 512 * 1024 * 1000)],
+                    ),
                 ],
             });
             obs.pod_metrics.push(PodMetricValue {
@@ -368,8 +400,17 @@ impl HCase {
     pub fn run(&self) -> Decision {
         let mut c = self.controller();
         let d = c.sync(&self.spec(), &self.observed(), NOW);
-        assert_eq!(d.desired_replicas, self.expected, "{}: desired replicas ({d})", self.source);
-        assert_eq!(d.rescale, self.expected != self.spec_replicas, "{}: rescale", self.source);
+        assert_eq!(
+            d.desired_replicas, self.expected,
+            "{}: desired replicas ({d})",
+            self.source
+        );
+        assert_eq!(
+            d.rescale,
+            self.expected != self.spec_replicas,
+            "{}: rescale",
+            self.source
+        );
         let mut want: Vec<(Cond, &str)> = if self.exact_conditions {
             Vec::new()
         } else {
@@ -396,7 +437,13 @@ impl HCase {
         if let Some(mut cpu) = self.cpu_current {
             if cpu == 0 {
                 let reported: u64 = self.levels.iter().sum();
-                let requested: i64 = self.requests.as_ref().unwrap().iter().map(|r| milli(r)).sum();
+                let requested: i64 = self
+                    .requests
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|r| milli(r))
+                    .sum();
                 cpu = (100 * reported as i64 / requested) as i32;
             }
             match d.metrics.first() {
@@ -412,7 +459,13 @@ impl HCase {
 }
 
 /// `generateScalingRules(pods, podsPeriod, percent, percentPeriod, stabilizationWindow)`.
-pub fn gen_rules(pods: i32, pods_period: i32, percent: i32, percent_period: i32, window: i32) -> HpaScalingRules {
+pub fn gen_rules(
+    pods: i32,
+    pods_period: i32,
+    percent: i32,
+    percent_period: i32,
+    window: i32,
+) -> HpaScalingRules {
     let mut policies = Vec::new();
     if pods != 0 {
         policies.push(HpaScalingPolicy::pods(pods, pods_period));

@@ -27,19 +27,33 @@ fn pods_qps(avg: &str) -> Vec<MetricSpec> {
 }
 
 fn object_value(v: &str) -> Vec<MetricSpec> {
-    vec![MetricSpec::object("qps", deployment(), MetricTarget::value(q(v)))]
+    vec![MetricSpec::object(
+        "qps",
+        deployment(),
+        MetricTarget::value(q(v)),
+    )]
 }
 
 fn object_avg(v: &str) -> Vec<MetricSpec> {
-    vec![MetricSpec::object("qps", deployment(), MetricTarget::average_value(q(v)))]
+    vec![MetricSpec::object(
+        "qps",
+        deployment(),
+        MetricTarget::average_value(q(v)),
+    )]
 }
 
 fn external_value(m: i64) -> Vec<MetricSpec> {
-    vec![MetricSpec::external("qps", MetricTarget::value(Quantity::from_milli(m)))]
+    vec![MetricSpec::external(
+        "qps",
+        MetricTarget::value(Quantity::from_milli(m)),
+    )]
 }
 
 fn external_avg(m: i64) -> Vec<MetricSpec> {
-    vec![MetricSpec::external("qps", MetricTarget::average_value(Quantity::from_milli(m)))]
+    vec![MetricSpec::external(
+        "qps",
+        MetricTarget::average_value(Quantity::from_milli(m)),
+    )]
 }
 
 pub fn cases() -> Vec<HCase> {
@@ -60,7 +74,8 @@ pub fn cases() -> Vec<HCase> {
         ..d()
     };
     let ready_for_new_scale = vec![(AbleToScale, "ReadyForNewScale")];
-    let invalid = |reason: &'static str| vec![(AbleToScale, "SucceededGetScale"), (ScalingActive, reason)];
+    let invalid =
+        |reason: &'static str| vec![(AbleToScale, "SucceededGetScale"), (ScalingActive, reason)];
     vec![
         HCase {
             source: "horizontal_test.go::TestScaleUp",
@@ -74,7 +89,11 @@ pub fn cases() -> Vec<HCase> {
         HCase {
             source: "horizontal_test.go::TestScaleUpContainer",
             expected: 5,
-            metrics: vec![MetricSpec::container_resource("cpu", "container1", MetricTarget::utilization(30))],
+            metrics: vec![MetricSpec::container_resource(
+                "cpu",
+                "container1",
+                MetricTarget::utilization(30),
+            )],
             levels: vec![300, 500, 700],
             requests: r3(),
             ..base()
@@ -174,7 +193,10 @@ pub fn cases() -> Vec<HCase> {
             readiness: vec![false, true, false],
             start: vec![HOT, COOL, HOT],
             requests: r3(),
-            conditions: vec![(AbleToScale, "SucceededRescale"), (ScalingLimited, "TooManyReplicas")],
+            conditions: vec![
+                (AbleToScale, "SucceededRescale"),
+                (ScalingLimited, "TooManyReplicas"),
+            ],
             ..base()
         },
         HCase {
@@ -184,7 +206,10 @@ pub fn cases() -> Vec<HCase> {
             levels: vec![50000, 15000, 30000],
             start: vec![HOT, COOL, HOT],
             requests: r3(),
-            conditions: vec![(AbleToScale, "SucceededRescale"), (ScalingLimited, "TooManyReplicas")],
+            conditions: vec![
+                (AbleToScale, "SucceededRescale"),
+                (ScalingLimited, "TooManyReplicas"),
+            ],
             ..base()
         },
         HCase {
@@ -247,7 +272,11 @@ pub fn cases() -> Vec<HCase> {
         HCase {
             source: "horizontal_test.go::TestScaleDownContainerResource",
             expected: 3,
-            metrics: vec![MetricSpec::container_resource("cpu", "container2", MetricTarget::utilization(50))],
+            metrics: vec![MetricSpec::container_resource(
+                "cpu",
+                "container2",
+                MetricTarget::utilization(50),
+            )],
             levels: vec![100, 300, 500, 250, 250],
             requests: r5(),
             ..down()
@@ -509,7 +538,10 @@ pub fn cases() -> Vec<HCase> {
             expected: 0,
             cpu_target: 90,
             requests: r(&[]),
-            conditions: vec![(AbleToScale, "SucceededGetScale"), (ScalingActive, "ScalingDisabled")],
+            conditions: vec![
+                (AbleToScale, "SucceededGetScale"),
+                (ScalingActive, "ScalingDisabled"),
+            ],
             exact_conditions: true,
             ..d()
         },
@@ -691,7 +723,10 @@ pub fn cases() -> Vec<HCase> {
             expected: 4,
             cpu_target: 30,
             cpu_current: Some(0),
-            metrics: vec![MetricSpec::external("not-reported", MetricTarget::value(Quantity::from_milli(100)))],
+            metrics: vec![MetricSpec::external(
+                "not-reported",
+                MetricTarget::value(Quantity::from_milli(100)),
+            )],
             levels: vec![300, 400, 500],
             requests: r3(),
             ..base()
@@ -711,7 +746,10 @@ pub fn cases() -> Vec<HCase> {
             source: "horizontal_test.go::TestNoScaleDownOneMetricEmpty",
             expected: 5,
             cpu_target: 50,
-            metrics: vec![MetricSpec::external("not-reported", MetricTarget::value(Quantity::from_milli(1000)))],
+            metrics: vec![MetricSpec::external(
+                "not-reported",
+                MetricTarget::value(Quantity::from_milli(1000)),
+            )],
             levels: vec![100, 300, 500, 250, 250],
             requests: r5(),
             conditions: invalid("FailedGetExternalMetric"),
@@ -741,9 +779,21 @@ pub fn failed_get_metrics_cases() -> Vec<(&'static str, HCase)> {
         ..Default::default()
     };
     vec![
-        ("FailedGetResourceMetric", mk(10, vec![], "FailedGetResourceMetric")),
-        ("FailedGetPodsMetric", mk(0, pods_qps("15.0"), "FailedGetPodsMetric")),
-        ("FailedGetObjectMetric", mk(0, object_value("15.0"), "FailedGetObjectMetric")),
-        ("FailedGetExternalMetric", mk(0, external_value(300), "FailedGetExternalMetric")),
+        (
+            "FailedGetResourceMetric",
+            mk(10, vec![], "FailedGetResourceMetric"),
+        ),
+        (
+            "FailedGetPodsMetric",
+            mk(0, pods_qps("15.0"), "FailedGetPodsMetric"),
+        ),
+        (
+            "FailedGetObjectMetric",
+            mk(0, object_value("15.0"), "FailedGetObjectMetric"),
+        ),
+        (
+            "FailedGetExternalMetric",
+            mk(0, external_value(300), "FailedGetExternalMetric"),
+        ),
     ]
 }

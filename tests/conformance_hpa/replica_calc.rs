@@ -8,7 +8,13 @@ use super::harness::*;
 
 const F: &str = "replica_calculator_test.go::";
 
-fn res(requests: &[&'static str], levels: Vec<Vec<i64>>, target: i32, util: i32, value: i64) -> Option<RcResource> {
+fn res(
+    requests: &[&'static str],
+    levels: Vec<Vec<i64>>,
+    target: i32,
+    util: i32,
+    value: i64,
+) -> Option<RcResource> {
     Some(RcResource {
         requests: requests.to_vec(),
         levels,
@@ -585,7 +591,9 @@ pub fn cases() -> Vec<RcCase> {
 /// requests averaging 300m per container; target 56% just breaches tolerance (→ 9), target
 /// 55% stays inside it (→ 10). Both targets are the upstream formula's results.
 pub fn computed_tolerance_cases() -> Vec<RcCase> {
-    let requests = vec!["400m", "200m", "310m", "290m", "302m", "298m", "301m", "299m", "300m", "300m"];
+    let requests = vec![
+        "400m", "200m", "310m", "290m", "302m", "298m", "301m", "299m", "300m", "300m",
+    ];
     let mk = |target: i32, expected: i32| RcCase {
         source: "replica_calculator_test.go::TestReplicaCalcComputedToleranceAlgImplementation",
         current: 10,

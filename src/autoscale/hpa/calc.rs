@@ -82,7 +82,12 @@ pub struct PodGroups {
 
 /// Only CPU gets the readiness/initialization treatment: CPU spikes at start-up would
 /// otherwise trigger a scale-up that the warmed-up pods do not need.
-pub fn group_pods(pods: &[PodInfo], metrics: &SampleMap, resource: &str, p: &CalcParams) -> PodGroups {
+pub fn group_pods(
+    pods: &[PodInfo],
+    metrics: &SampleMap,
+    resource: &str,
+    p: &CalcParams,
+) -> PodGroups {
     let mut g = PodGroups::default();
     let now = i128::from(p.now_ms);
     for pod in pods {
@@ -303,7 +308,9 @@ fn replicas_with_fill(
         if tol.is_within(usage_ratio) {
             return Ok(Proposal::keep(current));
         }
-        return Ok(Proposal::new(ceil_i32(usage_ratio * groups.ready_count as f64)));
+        return Ok(Proposal::new(ceil_i32(
+            usage_ratio * groups.ready_count as f64,
+        )));
     }
     if !groups.missing.is_empty() {
         if usage_ratio < 1.0 {
@@ -371,7 +378,8 @@ pub fn resource_utilization_replicas(
         return Err(CalcError::NoReadyPodMetrics);
     }
     let requests = pod_requests(pods, resource, container)?;
-    let (ratio, utilization, raw_average) = utilization_ratio(&values, &requests, target_utilization)?;
+    let (ratio, utilization, raw_average) =
+        utilization_ratio(&values, &requests, target_utilization)?;
     let fallback = i64::from(target_utilization.max(100));
     let proposal = replicas_with_fill(
         current,
@@ -472,9 +480,15 @@ pub fn per_pod_replicas(
 }
 
 /// The object metric's value, matched by metric name and (if given) object name.
-pub fn object_value(raw: &[ObjectMetricValue], metric: &str, object: &str) -> Result<i64, CalcError> {
+pub fn object_value(
+    raw: &[ObjectMetricValue],
+    metric: &str,
+    object: &str,
+) -> Result<i64, CalcError> {
     raw.iter()
-        .find(|v| v.metric == metric && (v.object.is_empty() || object.is_empty() || v.object == object))
+        .find(|v| {
+            v.metric == metric && (v.object.is_empty() || object.is_empty() || v.object == object)
+        })
         .map(|v| v.value_milli)
         .ok_or_else(|| CalcError::MetricNotFound {
             metric: metric.to_string(),

@@ -121,7 +121,10 @@ impl Decision {
     pub fn scaling_active_reason(&self) -> &'static str {
         match self.reason {
             Reason::ScalingDisabled => "ScalingDisabled",
-            Reason::InvalidMetric => self.metric_error.as_ref().map_or("InvalidMetric", |e| e.reason),
+            Reason::InvalidMetric => self
+                .metric_error
+                .as_ref()
+                .map_or("InvalidMetric", |e| e.reason),
             _ => "ValidMetricFound",
         }
     }
@@ -169,15 +172,27 @@ impl fmt::Display for Limit {
                 limit,
                 rule: RateRule::Policy { select, policy },
                 ..
-            } => write!(f, "limited by ScaleUpLimit ({}: {limit})", fmt_policy(select, policy)),
+            } => write!(
+                f,
+                "limited by ScaleUpLimit ({}: {limit})",
+                fmt_policy(select, policy)
+            ),
             Limit::ScaleDownLimit {
                 limit,
                 rule: RateRule::Policy { select, policy },
                 ..
-            } => write!(f, "limited by ScaleDownLimit ({}: {limit})", fmt_policy(select, policy)),
+            } => write!(
+                f,
+                "limited by ScaleDownLimit ({}: {limit})",
+                fmt_policy(select, policy)
+            ),
             Limit::ScaleDownLimit { limit, .. } => write!(f, "limited by ScaleDownLimit ({limit})"),
-            Limit::TooManyReplicas { max } => write!(f, "limited by TooManyReplicas (maxReplicas={max})"),
-            Limit::TooFewReplicas { min } => write!(f, "raised by TooFewReplicas (minReplicas={min})"),
+            Limit::TooManyReplicas { max } => {
+                write!(f, "limited by TooManyReplicas (maxReplicas={max})")
+            }
+            Limit::TooFewReplicas { min } => {
+                write!(f, "raised by TooFewReplicas (minReplicas={min})")
+            }
         }
     }
 }
@@ -230,8 +245,11 @@ impl fmt::Display for Decision {
         } else if let Some(p) = self.proposal {
             write!(f, "metrics → {p}")?;
         }
-        if let (Some(s), Stabilization::ScaleUpStabilized { window_seconds } | Stabilization::ScaleDownStabilized { window_seconds }) =
-            (self.stabilized, self.stabilization)
+        if let (
+            Some(s),
+            Stabilization::ScaleUpStabilized { window_seconds }
+            | Stabilization::ScaleDownStabilized { window_seconds },
+        ) = (self.stabilized, self.stabilization)
         {
             let dir = if matches!(self.stabilization, Stabilization::ScaleUpStabilized { .. }) {
                 "scale-up"
@@ -287,7 +305,12 @@ impl HpaController {
     }
 
     /// One reconcile. The caller applies `desired_replicas` when `rescale` is true.
-    pub fn sync(&mut self, spec: &HorizontalPodAutoscalerSpec, observed: &Observed, now_ms: u64) -> Decision {
+    pub fn sync(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        observed: &Observed,
+        now_ms: u64,
+    ) -> Decision {
         let current = observed.spec_replicas;
         let min = spec.min_replicas_or_default();
         let max = spec.max_replicas;
@@ -431,13 +454,24 @@ impl HpaController {
         desired
     }
 
-    fn store_event(&mut self, spec: &HorizontalPodAutoscalerSpec, current: i32, desired: i32, now_ms: u64) {
+    fn store_event(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        current: i32,
+        desired: i32,
+        now_ms: u64,
+    ) {
         let Some(b) = &spec.behavior else {
             return; // events only feed behavior policies
         };
         let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
         if desired > current {
-            normalize::store_scale_event(&mut self.state.scale_up_events, &rules.scale_up, desired - current, now_ms);
+            normalize::store_scale_event(
+                &mut self.state.scale_up_events,
+                &rules.scale_up,
+                desired - current,
+                now_ms,
+            );
         } else {
             normalize::store_scale_event(
                 &mut self.state.scale_down_events,
@@ -477,8 +511,7 @@ impl HpaController {
                 if d.stabilization != Stabilization::None {
                     Reason::StabilizationWindow(d.stabilization)
                 } else if d.desired_replicas == d.current_replicas
-                    && d
-                        .chosen_metric
+                    && d.chosen_metric
                         .and_then(|i| d.metrics.get(i))
                         .is_some_and(|m| m.as_ref().is_ok_and(|m| m.within_tolerance))
                 {

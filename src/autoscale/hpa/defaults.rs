@@ -152,6 +152,9 @@ mod tests {
         assert_eq!(r.scale_up.stabilization_window_seconds, 0);
         assert_eq!(r.scale_down.stabilization_window_seconds, 300);
         assert_eq!(r.scale_down.select_policy, SelectPolicy::Min);
-        assert_eq!(r.scale_down.policies, vec![HpaScalingPolicy::percent(100, 15)]);
+        assert_eq!(
+            r.scale_down.policies,
+            vec![HpaScalingPolicy::percent(100, 15)]
+        );
     }
 }

@@ -13,12 +13,22 @@ use super::spec::{MetricSourceType, MetricSpec, MetricTarget, MetricTargetType};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricValue {
     /// Percent of request, plus the raw average usage (milli).
-    Utilization { percent: i32, average_milli: i64 },
-    AverageValue { milli: i64 },
-    Value { milli: i64 },
+    Utilization {
+        percent: i32,
+        average_milli: i64,
+    },
+    AverageValue {
+        milli: i64,
+    },
+    Value {
+        milli: i64,
+    },
     /// Object/External `AverageValue`: the total and the per-pod average upstream reports
     /// (`ceil(total / status replicas)`).
-    PerPod { total_milli: i64, average_milli: i64 },
+    PerPod {
+        total_milli: i64,
+        average_milli: i64,
+    },
 }
 
 /// One metric's successful result.
@@ -86,15 +96,24 @@ fn resource_generic(
     spec_replicas: i32,
     obs: &Observed,
     params: &CalcParams,
-    reason: &'static str,
     source: MetricSourceType,
 ) -> Result<MetricProposal, MetricError> {
+    let reason = match source {
+        MetricSourceType::ContainerResource => "FailedGetContainerResourceMetric",
+        _ => "FailedGetResourceMetric",
+    };
     let samples =
         calc::resource_samples(&obs.resource_metrics, resource, container).map_err(fail(reason))?;
     if let Some(avg) = target.average_value {
-        let (p, usage) =
-            calc::plain_metric_replicas(spec_replicas, avg.milli(), resource, &obs.pods, &samples, params)
-                .map_err(fail(reason))?;
+        let (p, usage) = calc::plain_metric_replicas(
+            spec_replicas,
+            avg.milli(),
+            resource,
+            &obs.pods,
+            &samples,
+            params,
+        )
+        .map_err(fail(reason))?;
         return Ok(proposal(
             p,
             MetricValue::AverageValue { milli: usage },
@@ -156,15 +175,13 @@ pub fn compute_metric(
                 spec_replicas,
                 obs,
                 params,
-                "FailedGetResourceMetric",
                 MetricSourceType::Resource,
             )
         }
         MetricSourceType::ContainerResource => {
-            let r = metric
-                .container_resource
-                .as_ref()
-                .ok_or_else(|| invalid_target("FailedGetContainerResourceMetric", "container resource"))?;
+            let r = metric.container_resource.as_ref().ok_or_else(|| {
+                invalid_target("FailedGetContainerResourceMetric", "container resource")
+            })?;
             resource_generic(
                 &r.name,
                 Some(&r.container),
@@ -172,18 +189,30 @@ pub fn compute_metric(
                 spec_replicas,
                 obs,
                 params,
-                "FailedGetContainerResourceMetric",
                 MetricSourceType::ContainerResource,
             )
         }
         MetricSourceType::Pods => {
             const R: &str = "FailedGetPodsMetric";
-            let m = metric.pods.as_ref().ok_or_else(|| invalid_target(R, "pods"))?;
-            let avg = m.target.average_value.ok_or_else(|| invalid_target(R, "pods"))?;
-            let samples = calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
-            let (p, usage) =
-                calc::plain_metric_replicas(spec_replicas, avg.milli(), "", &obs.pods, &samples, params)
-                    .map_err(fail(R))?;
+            let m = metric
+                .pods
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "pods"))?;
+            let avg = m
+                .target
+                .average_value
+                .ok_or_else(|| invalid_target(R, "pods"))?;
+            let samples =
+                calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
+            let (p, usage) = calc::plain_metric_replicas(
+                spec_replicas,
+                avg.milli(),
+                "",
+                &obs.pods,
+                &samples,
+                params,
+            )
+            .map_err(fail(R))?;
             Ok(proposal(
                 p,
                 MetricValue::AverageValue { milli: usage },
@@ -194,9 +223,16 @@ pub fn compute_metric(
         }
         MetricSourceType::Object => {
             const R: &str = "FailedGetObjectMetric";
-            let o = metric.object.as_ref().ok_or_else(|| invalid_target(R, "object"))?;
-            let usage = calc::object_value(&obs.object_metrics, &o.metric.name, &o.described_object.name)
-                .map_err(fail(R))?;
+            let o = metric
+                .object
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "object"))?;
+            let usage = calc::object_value(
+                &obs.object_metrics,
+                &o.metric.name,
+                &o.described_object.name,
+            )
+            .map_err(fail(R))?;
             let description = format!("{} metric {}", o.described_object.kind, o.metric.name);
             match (o.target.type_, o.target.value, o.target.average_value) {
                 (MetricTargetType::Value, Some(target), _) => {
@@ -212,7 +248,8 @@ pub fn compute_metric(
                     ))
                 }
                 (MetricTargetType::AverageValue, _, Some(avg)) => {
-                    let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
+                    let (p, per_pod) =
+                        calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
                     Ok(proposal(
                         p,
                         MetricValue::PerPod {
@@ -229,8 +266,12 @@ pub fn compute_metric(
         }
         MetricSourceType::External => {
             const R: &str = "FailedGetExternalMetric";
-            let e = metric.external.as_ref().ok_or_else(|| invalid_target(R, "external"))?;
-            let usage = calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
+            let e = metric
+                .external
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "external"))?;
+            let usage =
+                calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
             let description = format!("External metric {}", e.metric.name);
             if let Some(avg) = e.target.average_value {
                 let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
@@ -249,7 +290,8 @@ pub fn compute_metric(
                 return Err(invalid_target(R, "external"));
             };
             let ratio = usage as f64 / target.milli() as f64;
-            let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods).map_err(fail(R))?;
+            let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods)
+                .map_err(fail(R))?;
             Ok(proposal(
                 p,
                 MetricValue::Value { milli: usage },

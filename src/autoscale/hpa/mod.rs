@@ -28,3 +28,6 @@ pub use observed::*;
 pub use quantity::{Quantity, QuantityError};
 pub use spec::*;
 pub use validate::{FieldError, Validation};
+
+#[cfg(test)]
+mod tests;

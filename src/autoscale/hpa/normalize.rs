@@ -152,10 +152,22 @@ pub enum RateRule {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
     DesiredWithinRange,
-    ScaleUpLimit { limit: i32, current: i32, rule: RateRule },
-    ScaleDownLimit { limit: i32, current: i32, rule: RateRule },
-    TooManyReplicas { max: i32 },
-    TooFewReplicas { min: i32 },
+    ScaleUpLimit {
+        limit: i32,
+        current: i32,
+        rule: RateRule,
+    },
+    ScaleDownLimit {
+        limit: i32,
+        current: i32,
+        rule: RateRule,
+    },
+    TooManyReplicas {
+        max: i32,
+    },
+    TooFewReplicas {
+        min: i32,
+    },
 }
 
 impl Limit {
@@ -331,7 +343,12 @@ pub fn convert_desired_replicas_with_behavior_rate(
                 },
             )
         } else {
-            (a.max_replicas, Limit::TooManyReplicas { max: a.max_replicas })
+            (
+                a.max_replicas,
+                Limit::TooManyReplicas {
+                    max: a.max_replicas,
+                },
+            )
         };
         if a.desired > max_allowed {
             return (max_allowed, why);
@@ -356,7 +373,12 @@ pub fn convert_desired_replicas_with_behavior_rate(
                 },
             )
         } else {
-            (a.min_replicas, Limit::TooFewReplicas { min: a.min_replicas })
+            (
+                a.min_replicas,
+                Limit::TooFewReplicas {
+                    min: a.min_replicas,
+                },
+            )
         };
         if a.desired < min_allowed {
             return (min_allowed, why);
@@ -367,7 +389,12 @@ pub fn convert_desired_replicas_with_behavior_rate(
 
 /// `storeScaleEvent` for one direction: mark events older than the longest policy period
 /// as outdated, then reuse the last outdated slot or append.
-pub fn store_scale_event(events: &mut Vec<ScaleEvent>, rules: &ScalingRules, change: i32, now_ms: u64) {
+pub fn store_scale_event(
+    events: &mut Vec<ScaleEvent>,
+    rules: &ScalingRules,
+    change: i32,
+    now_ms: u64,
+) {
     let cut = cutoff(now_ms, rules.longest_period_seconds().max(0) as u64 * 1000);
     let mut slot = None;
     for (i, e) in events.iter_mut().enumerate() {
@@ -396,10 +423,19 @@ mod tests {
     #[test]
     fn legacy_window_keeps_max() {
         let mut recs = vec![
-            Recommendation { replicas: 4, timestamp_ms: 880_000 },
-            Recommendation { replicas: 5, timestamp_ms: 940_000 },
+            Recommendation {
+                replicas: 4,
+                timestamp_ms: 880_000,
+            },
+            Recommendation {
+                replicas: 5,
+                timestamp_ms: 940_000,
+            },
         ];
-        assert_eq!(stabilize_recommendation(&mut recs, 3, 300_000, 1_000_000), 5);
+        assert_eq!(
+            stabilize_recommendation(&mut recs, 3, 300_000, 1_000_000),
+            5
+        );
         assert_eq!(recs.len(), 3);
     }
 

@@ -53,10 +53,12 @@ impl HorizontalPodAutoscalerSpec {
         if self.max_replicas < 1 {
             v.err("spec.maxReplicas", "must be >= 1");
         }
-        let has_object_or_external = self
-            .metrics
-            .iter()
-            .any(|m| matches!(m.type_, MetricSourceType::Object | MetricSourceType::External));
+        let has_object_or_external = self.metrics.iter().any(|m| {
+            matches!(
+                m.type_,
+                MetricSourceType::Object | MetricSourceType::External
+            )
+        });
         if let Some(min) = self.min_replicas {
             if min < 0 {
                 v.err("spec.minReplicas", "must be >= 0");
@@ -116,7 +118,10 @@ fn validate_target(v: &mut Validation, path: &str, t: &MetricTarget, allowed: &[
     }
     match t.type_ {
         MetricTargetType::Utilization => match t.average_utilization {
-            None => v.err(format!("{path}.averageUtilization"), "required for Utilization"),
+            None => v.err(
+                format!("{path}.averageUtilization"),
+                "required for Utilization",
+            ),
             Some(u) if u < 1 => v.err(format!("{path}.averageUtilization"), "must be > 0"),
             _ => {}
         },
@@ -127,9 +132,7 @@ fn validate_target(v: &mut Validation, path: &str, t: &MetricTarget, allowed: &[
         },
         MetricTargetType::AverageValue => match t.average_value {
             None => v.err(format!("{path}.averageValue"), "required for AverageValue"),
-            Some(q) if q.milli() <= 0 => {
-                v.err(format!("{path}.averageValue"), "must be positive")
-            }
+            Some(q) if q.milli() <= 0 => v.err(format!("{path}.averageValue"), "must be positive"),
             _ => {}
         },
     }
@@ -151,14 +154,22 @@ fn validate_metric(v: &mut Validation, path: &str, m: &MetricSpec) {
                 if r.name.is_empty() {
                     v.err(format!("{path}.resource.name"), "must not be empty");
                 }
-                validate_target(v, &format!("{path}.resource.target"), &r.target, &[Utilization, AverageValue]);
+                validate_target(
+                    v,
+                    &format!("{path}.resource.target"),
+                    &r.target,
+                    &[Utilization, AverageValue],
+                );
             }
         },
         MetricSourceType::ContainerResource => match &m.container_resource {
             None => missing(v, "containerResource"),
             Some(r) => {
                 if r.container.is_empty() {
-                    v.err(format!("{path}.containerResource.container"), "must not be empty");
+                    v.err(
+                        format!("{path}.containerResource.container"),
+                        "must not be empty",
+                    );
                 }
                 validate_target(
                     v,
@@ -172,21 +183,36 @@ fn validate_metric(v: &mut Validation, path: &str, m: &MetricSpec) {
             None => missing(v, "pods"),
             Some(p) => {
                 validate_identifier(v, &format!("{path}.pods.metric"), &p.metric);
-                validate_target(v, &format!("{path}.pods.target"), &p.target, &[AverageValue]);
+                validate_target(
+                    v,
+                    &format!("{path}.pods.target"),
+                    &p.target,
+                    &[AverageValue],
+                );
             }
         },
         MetricSourceType::Object => match &m.object {
             None => missing(v, "object"),
             Some(o) => {
                 validate_identifier(v, &format!("{path}.object.metric"), &o.metric);
-                validate_target(v, &format!("{path}.object.target"), &o.target, &[Value, AverageValue]);
+                validate_target(
+                    v,
+                    &format!("{path}.object.target"),
+                    &o.target,
+                    &[Value, AverageValue],
+                );
             }
         },
         MetricSourceType::External => match &m.external {
             None => missing(v, "external"),
             Some(e) => {
                 validate_identifier(v, &format!("{path}.external.metric"), &e.metric);
-                validate_target(v, &format!("{path}.external.target"), &e.target, &[Value, AverageValue]);
+                validate_target(
+                    v,
+                    &format!("{path}.external.target"),
+                    &e.target,
+                    &[Value, AverageValue],
+                );
             }
         },
         MetricSourceType::Unknown => v.err(
@@ -212,13 +238,19 @@ fn validate_rules(v: &mut Validation, path: &str, r: &HpaScalingRules) {
     }
     if let Some(policies) = &r.policies {
         if policies.is_empty() && r.select_policy != Some(SelectPolicy::Disabled) {
-            v.err(format!("{path}.policies"), "must specify at least one policy");
+            v.err(
+                format!("{path}.policies"),
+                "must specify at least one policy",
+            );
         }
         for (i, p) in policies.iter().enumerate() {
             if p.period_seconds <= 0 {
                 v.err(format!("{path}.policies[{i}].periodSeconds"), "must be > 0");
             } else if p.period_seconds > 1800 {
-                v.err(format!("{path}.policies[{i}].periodSeconds"), "must be <= 1800");
+                v.err(
+                    format!("{path}.policies[{i}].periodSeconds"),
+                    "must be <= 1800",
+                );
             }
             if p.value <= 0 {
                 v.err(format!("{path}.policies[{i}].value"), "must be > 0");
