@@ -1,0 +1,525 @@
+//! `reconcileAutoscaler` as a pure state machine: the history upstream keeps in memory
+//! (recommendations, scale events) lives in `HpaState`, and every sync returns a `Decision`
+//! that explains itself.
+
+use std::fmt;
+
+use super::calc::{CalcParams, Tolerances};
+use super::defaults::{
+    DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS,
+    DEFAULT_INITIAL_READINESS_DELAY_MS, DEFAULT_SCALE_UP_LIMIT_FACTOR,
+    DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE,
+};
+use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
+use super::normalize::{
+    self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization,
+};
+use super::observed::Observed;
+use super::spec::{HorizontalPodAutoscalerSpec, PolicyType, SelectPolicy};
+
+/// kube-controller-manager settings that shape the HPA (flags, not per-object spec).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HpaConfig {
+    pub tolerance: f64,
+    pub cpu_initialization_period_ms: u64,
+    pub initial_readiness_delay_ms: u64,
+    /// Window of the legacy path and the default `scaleDown.stabilizationWindowSeconds`.
+    pub downscale_stabilization_ms: u64,
+    /// Legacy cap `max(factor * current, minimum)`; upstream tests raise the factor to 8.
+    pub scale_up_limit_factor: f64,
+    pub scale_up_limit_minimum: i32,
+}
+
+impl Default for HpaConfig {
+    fn default() -> Self {
+        Self {
+            tolerance: DEFAULT_TOLERANCE,
+            cpu_initialization_period_ms: DEFAULT_CPU_INITIALIZATION_PERIOD_MS,
+            initial_readiness_delay_ms: DEFAULT_INITIAL_READINESS_DELAY_MS,
+            downscale_stabilization_ms: DEFAULT_DOWNSCALE_STABILIZATION_MS,
+            scale_up_limit_factor: DEFAULT_SCALE_UP_LIMIT_FACTOR,
+            scale_up_limit_minimum: DEFAULT_SCALE_UP_LIMIT_MINIMUM,
+        }
+    }
+}
+
+/// Per-HPA memory. `recommendations == None` means "never synced": the first sync seeds it
+/// with the current replica count, which is why a fresh HPA does not scale down at once.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HpaState {
+    pub recommendations: Option<Vec<Recommendation>>,
+    pub scale_up_events: Vec<ScaleEvent>,
+    pub scale_down_events: Vec<ScaleEvent>,
+}
+
+/// The single "why" of a decision, most specific first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reason {
+    /// Current replicas is 0 and minReplicas > 0: the HPA is parked (how KEDA idles).
+    ScalingDisabled,
+    /// Current replicas above maxReplicas: set to max, no stabilization or rate limits.
+    AboveMaxReplicas,
+    /// Current replicas below minReplicas: set to min immediately.
+    BelowMinReplicas,
+    /// Metrics failed in a way that forbids scaling this sync.
+    InvalidMetric,
+    /// The winning metric's ratio was inside the tolerance band.
+    Tolerance,
+    /// A stabilization window held the recommendation.
+    StabilizationWindow(Stabilization),
+    /// Legacy `max(2×current, 4)` cap.
+    ScaleUpLimit,
+    /// A behavior policy capped the change.
+    Policy {
+        up: bool,
+        select: SelectPolicy,
+        policy: Option<PolicyType>,
+    },
+    MaxReplicas,
+    MinReplicas,
+    DesiredWithinRange,
+}
+
+/// The outcome of one sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub now_ms: u64,
+    pub current_replicas: i32,
+    pub min_replicas: i32,
+    pub max_replicas: i32,
+    /// Replica count to apply (equals current when `rescale` is false).
+    pub desired_replicas: i32,
+    pub rescale: bool,
+    /// Per-metric results in spec order (empty when metrics were not evaluated).
+    pub metrics: Vec<Result<MetricProposal, MetricError>>,
+    /// Index of the winning metric.
+    pub chosen_metric: Option<usize>,
+    /// Max over metric proposals, before normalization.
+    pub proposal: Option<i32>,
+    /// After stabilization, before rate limits and clamping.
+    pub stabilized: Option<i32>,
+    pub stabilization: Stabilization,
+    pub limit: Limit,
+    pub reason: Reason,
+    /// First metric error (also set when scaling proceeded on the remaining metrics).
+    pub metric_error: Option<MetricError>,
+}
+
+impl Decision {
+    /// Upstream `AbleToScale` condition reason.
+    pub fn able_to_scale_reason(&self) -> &'static str {
+        if self.rescale {
+            "SucceededRescale"
+        } else if self.proposal.is_none() {
+            "SucceededGetScale"
+        } else {
+            self.stabilization.condition_reason()
+        }
+    }
+
+    /// Upstream `ScalingActive` condition reason.
+    pub fn scaling_active_reason(&self) -> &'static str {
+        match self.reason {
+            Reason::ScalingDisabled => "ScalingDisabled",
+            Reason::InvalidMetric => self
+                .metric_error
+                .as_ref()
+                .map_or("InvalidMetric", |e| e.reason),
+            _ => "ValidMetricFound",
+        }
+    }
+
+    /// Upstream `ScalingLimited` condition reason.
+    pub fn scaling_limited_reason(&self) -> &'static str {
+        self.limit.condition_reason()
+    }
+}
+
+fn fmt_current(v: &MetricValue) -> String {
+    match v {
+        MetricValue::Utilization { percent, .. } => format!("{percent}%"),
+        MetricValue::AverageValue { milli } | MetricValue::Value { milli } => fmt_milli(*milli),
+        MetricValue::PerPod { total_milli, .. } => fmt_milli(*total_milli),
+    }
+}
+
+fn fmt_policy(select: SelectPolicy, p: Option<super::spec::HpaScalingPolicy>) -> String {
+    match p {
+        Some(p) => {
+            let v = match p.type_ {
+                PolicyType::Pods => format!("{} pods", p.value),
+                PolicyType::Percent => format!("{}%", p.value),
+            };
+            format!("policy {v}/{}s, selectPolicy {select:?}", p.period_seconds)
+        }
+        None => format!("selectPolicy {select:?}, recent events"),
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Limit::DesiredWithinRange => write!(f, "within range"),
+            Limit::ScaleUpLimit {
+                limit,
+                current,
+                rule: RateRule::Legacy { factor, minimum },
+            } => write!(
+                f,
+                "limited by ScaleUpLimit (max({factor}×{current}, {minimum})={limit})"
+            ),
+            Limit::ScaleUpLimit {
+                limit,
+                rule: RateRule::Policy { select, policy },
+                ..
+            } => write!(
+                f,
+                "limited by ScaleUpLimit ({}: {limit})",
+                fmt_policy(select, policy)
+            ),
+            Limit::ScaleDownLimit {
+                limit,
+                rule: RateRule::Policy { select, policy },
+                ..
+            } => write!(
+                f,
+                "limited by ScaleDownLimit ({}: {limit})",
+                fmt_policy(select, policy)
+            ),
+            Limit::ScaleDownLimit { limit, .. } => write!(f, "limited by ScaleDownLimit ({limit})"),
+            Limit::TooManyReplicas { max } => {
+                write!(f, "limited by TooManyReplicas (maxReplicas={max})")
+            }
+            Limit::TooFewReplicas { min } => {
+                write!(f, "raised by TooFewReplicas (minReplicas={min})")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason {
+            Reason::ScalingDisabled => {
+                return write!(
+                    f,
+                    "scaling disabled: current replicas is 0 and minReplicas={}",
+                    self.min_replicas
+                );
+            }
+            Reason::AboveMaxReplicas => {
+                return write!(
+                    f,
+                    "current {} above maxReplicas → {}",
+                    self.current_replicas, self.desired_replicas
+                );
+            }
+            Reason::BelowMinReplicas => {
+                return write!(
+                    f,
+                    "current {} below minReplicas → {}",
+                    self.current_replicas, self.desired_replicas
+                );
+            }
+            Reason::InvalidMetric => {
+                let e = self
+                    .metric_error
+                    .as_ref()
+                    .map_or_else(|| "no valid metric".to_string(), |e| e.to_string());
+                return write!(f, "invalid metric ({e}), keeping {}", self.current_replicas);
+            }
+            _ => {}
+        }
+        if let Some(Ok(m)) = self.chosen_metric.and_then(|i| self.metrics.get(i)) {
+            write!(
+                f,
+                "{} {}/{} → {}",
+                m.description,
+                fmt_current(&m.current),
+                m.target,
+                m.replicas
+            )?;
+            if m.within_tolerance {
+                write!(f, " (within tolerance)")?;
+            }
+        } else if let Some(p) = self.proposal {
+            write!(f, "metrics → {p}")?;
+        }
+        if let (
+            Some(s),
+            Stabilization::ScaleUpStabilized { window_seconds }
+            | Stabilization::ScaleDownStabilized { window_seconds },
+        ) = (self.stabilized, self.stabilization)
+        {
+            let dir = if matches!(self.stabilization, Stabilization::ScaleUpStabilized { .. }) {
+                "scale-up"
+            } else {
+                "scale-down"
+            };
+            write!(f, ", {dir} stabilization window ({window_seconds}s) → {s}")?;
+        }
+        write!(f, ", {}", self.limit)?;
+        if self.desired_replicas != self.proposal.unwrap_or(self.desired_replicas) {
+            write!(f, " → {}", self.desired_replicas)?;
+        }
+        Ok(())
+    }
+}
+
+/// One HPA's controller: config plus history.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HpaController {
+    pub config: HpaConfig,
+    pub state: HpaState,
+}
+
+impl HpaController {
+    pub fn new(config: HpaConfig) -> Self {
+        Self {
+            config,
+            state: HpaState::default(),
+        }
+    }
+
+    /// Tolerances for this spec: per-direction `behavior.*.tolerance`, else the global flag.
+    pub fn tolerances(&self, spec: &HorizontalPodAutoscalerSpec) -> Tolerances {
+        let mut t = Tolerances::symmetric(self.config.tolerance);
+        if let Some(b) = &spec.behavior {
+            if let Some(v) = b.scale_up.as_ref().and_then(|r| r.tolerance) {
+                t.scale_up = v.as_f64();
+            }
+            if let Some(v) = b.scale_down.as_ref().and_then(|r| r.tolerance) {
+                t.scale_down = v.as_f64();
+            }
+        }
+        t
+    }
+
+    pub fn calc_params(&self, spec: &HorizontalPodAutoscalerSpec, now_ms: u64) -> CalcParams {
+        CalcParams {
+            tolerances: self.tolerances(spec),
+            cpu_initialization_period_ms: self.config.cpu_initialization_period_ms,
+            initial_readiness_delay_ms: self.config.initial_readiness_delay_ms,
+            now_ms,
+        }
+    }
+
+    /// One reconcile. The caller applies `desired_replicas` when `rescale` is true.
+    pub fn sync(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        observed: &Observed,
+        now_ms: u64,
+    ) -> Decision {
+        let current = observed.spec_replicas;
+        let min = spec.min_replicas_or_default();
+        let max = spec.max_replicas;
+        if self.state.recommendations.is_none() {
+            self.state.recommendations = Some(vec![Recommendation {
+                replicas: current,
+                timestamp_ms: now_ms,
+            }]);
+        }
+        let mut d = Decision {
+            now_ms,
+            current_replicas: current,
+            min_replicas: min,
+            max_replicas: max,
+            desired_replicas: current,
+            rescale: false,
+            metrics: Vec::new(),
+            chosen_metric: None,
+            proposal: None,
+            stabilized: None,
+            stabilization: Stabilization::None,
+            limit: Limit::DesiredWithinRange,
+            reason: Reason::DesiredWithinRange,
+            metric_error: None,
+        };
+        let desired = if current == 0 && min != 0 {
+            d.reason = Reason::ScalingDisabled;
+            return d;
+        } else if current > max {
+            d.reason = Reason::AboveMaxReplicas;
+            d.limit = Limit::TooManyReplicas { max };
+            max
+        } else if current < min {
+            d.reason = Reason::BelowMinReplicas;
+            d.limit = Limit::TooFewReplicas { min };
+            min
+        } else {
+            let params = self.calc_params(spec, now_ms);
+            let MetricsOutcome {
+                per_metric,
+                replicas,
+                chosen,
+                first_error,
+            } = metrics::compute_replicas_for_metrics(
+                &spec.effective_metrics(),
+                current,
+                observed.status_replicas,
+                observed,
+                &params,
+            );
+            d.metrics = per_metric;
+            d.metric_error = first_error;
+            d.chosen_metric = chosen;
+            let Some(proposal) = replicas else {
+                d.reason = Reason::InvalidMetric;
+                return d;
+            };
+            let proposal = proposal.max(0);
+            d.proposal = Some(proposal);
+            self.normalize(spec, &mut d, current, proposal, min, max, now_ms)
+        };
+        d.desired_replicas = desired;
+        d.rescale = desired != current;
+        if d.rescale {
+            self.store_event(spec, current, desired, now_ms);
+        } else {
+            d.desired_replicas = current;
+        }
+        if matches!(d.reason, Reason::DesiredWithinRange) {
+            d.reason = self.summarize(&d);
+        }
+        d
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn normalize(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        d: &mut Decision,
+        current: i32,
+        proposal: i32,
+        min: i32,
+        max: i32,
+        now_ms: u64,
+    ) -> i32 {
+        let recs = self.state.recommendations.get_or_insert_with(Vec::new);
+        let (stabilized, stabilization, (desired, limit)) = match &spec.behavior {
+            None => {
+                let s = normalize::stabilize_recommendation(
+                    recs,
+                    proposal,
+                    self.config.downscale_stabilization_ms,
+                    now_ms,
+                );
+                let why = if s != proposal {
+                    Stabilization::ScaleDownStabilized {
+                        window_seconds: (self.config.downscale_stabilization_ms / 1000) as i32,
+                    }
+                } else {
+                    Stabilization::None
+                };
+                let conv = normalize::convert_desired_replicas_with_rules(
+                    current,
+                    s,
+                    min,
+                    max,
+                    self.config.scale_up_limit_factor,
+                    self.config.scale_up_limit_minimum,
+                );
+                (s, why, conv)
+            }
+            Some(b) => {
+                let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
+                let (s, why) = normalize::stabilize_with_behavior(
+                    recs,
+                    current,
+                    proposal,
+                    rules.scale_up.stabilization_window_seconds,
+                    rules.scale_down.stabilization_window_seconds,
+                    now_ms,
+                );
+                let conv = normalize::convert_desired_replicas_with_behavior_rate(
+                    &RateArgs {
+                        scale_up: &rules.scale_up,
+                        scale_down: &rules.scale_down,
+                        min_replicas: min,
+                        max_replicas: max,
+                        current,
+                        desired: s,
+                    },
+                    &self.state.scale_up_events,
+                    &self.state.scale_down_events,
+                    now_ms,
+                );
+                (s, why, conv)
+            }
+        };
+        d.stabilized = Some(stabilized);
+        d.stabilization = stabilization;
+        d.limit = limit;
+        desired
+    }
+
+    fn store_event(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        current: i32,
+        desired: i32,
+        now_ms: u64,
+    ) {
+        let Some(b) = &spec.behavior else {
+            return; // events only feed behavior policies
+        };
+        let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
+        if desired > current {
+            normalize::store_scale_event(
+                &mut self.state.scale_up_events,
+                &rules.scale_up,
+                desired - current,
+                now_ms,
+            );
+        } else {
+            normalize::store_scale_event(
+                &mut self.state.scale_down_events,
+                &rules.scale_down,
+                current - desired,
+                now_ms,
+            );
+        }
+    }
+
+    fn summarize(&self, d: &Decision) -> Reason {
+        match d.limit {
+            Limit::ScaleUpLimit {
+                rule: RateRule::Legacy { .. },
+                ..
+            } => Reason::ScaleUpLimit,
+            Limit::ScaleUpLimit {
+                rule: RateRule::Policy { select, policy },
+                ..
+            } => Reason::Policy {
+                up: true,
+                select,
+                policy: policy.map(|p| p.type_),
+            },
+            Limit::ScaleDownLimit {
+                rule: RateRule::Policy { select, policy },
+                ..
+            } => Reason::Policy {
+                up: false,
+                select,
+                policy: policy.map(|p| p.type_),
+            },
+            Limit::ScaleDownLimit { .. } => Reason::DesiredWithinRange,
+            Limit::TooManyReplicas { .. } => Reason::MaxReplicas,
+            Limit::TooFewReplicas { .. } => Reason::MinReplicas,
+            Limit::DesiredWithinRange => {
+                if d.stabilization != Stabilization::None {
+                    Reason::StabilizationWindow(d.stabilization)
+                } else if d.desired_replicas == d.current_replicas
+                    && d.chosen_metric
+                        .and_then(|i| d.metrics.get(i))
+                        .is_some_and(|m| m.as_ref().is_ok_and(|m| m.within_tolerance))
+                {
+                    Reason::Tolerance
+                } else {
+                    Reason::DesiredWithinRange
+                }
+            }
+        }
+    }
+}

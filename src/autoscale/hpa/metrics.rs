@@ -1,0 +1,366 @@
+//! Per-metric dispatch (`computeStatusFor*Metric`) and the multi-metric rule
+//! (`computeReplicasForMetrics`): the largest valid proposal wins, and a partly broken
+//! metric set may scale up but never down.
+
+use std::fmt;
+
+use super::calc::{self, CalcError, CalcParams, Proposal};
+use super::observed::Observed;
+use super::quantity::Quantity;
+use super::spec::{MetricSourceType, MetricSpec, MetricTarget, MetricTargetType};
+
+/// The current value of a metric, in the same shape as its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricValue {
+    /// Percent of request, plus the raw average usage (milli).
+    Utilization {
+        percent: i32,
+        average_milli: i64,
+    },
+    AverageValue {
+        milli: i64,
+    },
+    Value {
+        milli: i64,
+    },
+    /// Object/External `AverageValue`: the total and the per-pod average upstream reports
+    /// (`ceil(total / status replicas)`).
+    PerPod {
+        total_milli: i64,
+        average_milli: i64,
+    },
+}
+
+/// One metric's successful result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricProposal {
+    pub replicas: i32,
+    /// The proposal is "current replicas" because the ratio fell inside the tolerance band.
+    pub within_tolerance: bool,
+    pub current: MetricValue,
+    /// Upstream-style metric name, e.g. `cpu resource utilization (percentage of request)`.
+    pub description: String,
+    /// Human rendering of the target, e.g. `30%`, `15`, `100 per pod`.
+    pub target: String,
+    pub source: MetricSourceType,
+}
+
+/// One metric's failure, with the `ScalingActive=False` reason upstream would set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricError {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for MetricError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason, self.message)
+    }
+}
+
+fn fail(reason: &'static str) -> impl Fn(CalcError) -> MetricError {
+    move |e| MetricError {
+        reason,
+        message: e.to_string(),
+    }
+}
+
+fn invalid_target(reason: &'static str, what: &str) -> MetricError {
+    MetricError {
+        reason,
+        message: format!("invalid {what} metric source: no usable target was set"),
+    }
+}
+
+fn proposal(
+    p: Proposal,
+    current: MetricValue,
+    description: String,
+    target: String,
+    source: MetricSourceType,
+) -> MetricProposal {
+    MetricProposal {
+        replicas: p.replicas,
+        within_tolerance: p.within_tolerance,
+        current,
+        description,
+        target,
+        source,
+    }
+}
+
+fn resource_generic(
+    resource: &str,
+    container: Option<&str>,
+    target: &MetricTarget,
+    spec_replicas: i32,
+    obs: &Observed,
+    params: &CalcParams,
+    source: MetricSourceType,
+) -> Result<MetricProposal, MetricError> {
+    let reason = match source {
+        MetricSourceType::ContainerResource => "FailedGetContainerResourceMetric",
+        _ => "FailedGetResourceMetric",
+    };
+    let samples =
+        calc::resource_samples(&obs.resource_metrics, resource, container).map_err(fail(reason))?;
+    if let Some(avg) = target.average_value {
+        let (p, usage) = calc::plain_metric_replicas(
+            spec_replicas,
+            avg.milli(),
+            resource,
+            &obs.pods,
+            &samples,
+            params,
+        )
+        .map_err(fail(reason))?;
+        return Ok(proposal(
+            p,
+            MetricValue::AverageValue { milli: usage },
+            format!("{resource} resource"),
+            format!("{avg} per pod"),
+            source,
+        ));
+    }
+    let Some(util) = target.average_utilization else {
+        return Err(invalid_target(reason, "resource"));
+    };
+    let r = calc::resource_utilization_replicas(
+        spec_replicas,
+        util,
+        resource,
+        container,
+        &obs.pods,
+        &samples,
+        params,
+    )
+    .map_err(fail(reason))?;
+    let description = match source {
+        MetricSourceType::ContainerResource => {
+            format!("{resource} container resource utilization (percentage of request)")
+        }
+        _ => format!("{resource} resource utilization (percentage of request)"),
+    };
+    Ok(proposal(
+        r.proposal,
+        MetricValue::Utilization {
+            percent: r.utilization,
+            average_milli: r.raw_average,
+        },
+        description,
+        format!("{util}%"),
+        source,
+    ))
+}
+
+/// Computes one metric's replica proposal from the observed state.
+pub fn compute_metric(
+    metric: &MetricSpec,
+    spec_replicas: i32,
+    status_replicas: i32,
+    obs: &Observed,
+    params: &CalcParams,
+) -> Result<MetricProposal, MetricError> {
+    let tol = &params.tolerances;
+    match metric.type_ {
+        MetricSourceType::Resource => {
+            let r = metric
+                .resource
+                .as_ref()
+                .ok_or_else(|| invalid_target("FailedGetResourceMetric", "resource"))?;
+            resource_generic(
+                &r.name,
+                None,
+                &r.target,
+                spec_replicas,
+                obs,
+                params,
+                MetricSourceType::Resource,
+            )
+        }
+        MetricSourceType::ContainerResource => {
+            let r = metric.container_resource.as_ref().ok_or_else(|| {
+                invalid_target("FailedGetContainerResourceMetric", "container resource")
+            })?;
+            resource_generic(
+                &r.name,
+                Some(&r.container),
+                &r.target,
+                spec_replicas,
+                obs,
+                params,
+                MetricSourceType::ContainerResource,
+            )
+        }
+        MetricSourceType::Pods => {
+            const R: &str = "FailedGetPodsMetric";
+            let m = metric
+                .pods
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "pods"))?;
+            let avg = m
+                .target
+                .average_value
+                .ok_or_else(|| invalid_target(R, "pods"))?;
+            let samples =
+                calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
+            let (p, usage) = calc::plain_metric_replicas(
+                spec_replicas,
+                avg.milli(),
+                "",
+                &obs.pods,
+                &samples,
+                params,
+            )
+            .map_err(fail(R))?;
+            Ok(proposal(
+                p,
+                MetricValue::AverageValue { milli: usage },
+                format!("pods metric {}", m.metric.name),
+                format!("{avg} per pod"),
+                MetricSourceType::Pods,
+            ))
+        }
+        MetricSourceType::Object => {
+            const R: &str = "FailedGetObjectMetric";
+            let o = metric
+                .object
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "object"))?;
+            let usage = calc::object_value(
+                &obs.object_metrics,
+                &o.metric.name,
+                &o.described_object.name,
+            )
+            .map_err(fail(R))?;
+            let description = format!("{} metric {}", o.described_object.kind, o.metric.name);
+            match (o.target.type_, o.target.value, o.target.average_value) {
+                (MetricTargetType::Value, Some(target), _) => {
+                    let ratio = usage as f64 / target.milli() as f64;
+                    let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods)
+                        .map_err(fail(R))?;
+                    Ok(proposal(
+                        p,
+                        MetricValue::Value { milli: usage },
+                        description,
+                        target.to_string(),
+                        MetricSourceType::Object,
+                    ))
+                }
+                (MetricTargetType::AverageValue, _, Some(avg)) => {
+                    let (p, per_pod) =
+                        calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
+                    Ok(proposal(
+                        p,
+                        MetricValue::PerPod {
+                            total_milli: usage,
+                            average_milli: per_pod,
+                        },
+                        description,
+                        format!("{avg} per pod"),
+                        MetricSourceType::Object,
+                    ))
+                }
+                _ => Err(invalid_target(R, "object")),
+            }
+        }
+        MetricSourceType::External => {
+            const R: &str = "FailedGetExternalMetric";
+            let e = metric
+                .external
+                .as_ref()
+                .ok_or_else(|| invalid_target(R, "external"))?;
+            let usage =
+                calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
+            let description = format!("External metric {}", e.metric.name);
+            if let Some(avg) = e.target.average_value {
+                let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
+                return Ok(proposal(
+                    p,
+                    MetricValue::PerPod {
+                        total_milli: usage,
+                        average_milli: per_pod,
+                    },
+                    description,
+                    format!("{avg} per pod"),
+                    MetricSourceType::External,
+                ));
+            }
+            let Some(target) = e.target.value else {
+                return Err(invalid_target(R, "external"));
+            };
+            let ratio = usage as f64 / target.milli() as f64;
+            let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods)
+                .map_err(fail(R))?;
+            Ok(proposal(
+                p,
+                MetricValue::Value { milli: usage },
+                description,
+                target.to_string(),
+                MetricSourceType::External,
+            ))
+        }
+        MetricSourceType::Unknown => Err(MetricError {
+            reason: "InvalidMetricSourceType",
+            message: "unknown metric source type".into(),
+        }),
+    }
+}
+
+/// All metrics evaluated at one sync.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsOutcome {
+    pub per_metric: Vec<Result<MetricProposal, MetricError>>,
+    /// The winning proposal; `None` when the metric set forbids any scaling this sync.
+    pub replicas: Option<i32>,
+    /// Index of the metric that produced `replicas`.
+    pub chosen: Option<usize>,
+    /// First error seen (reported even when scaling proceeds).
+    pub first_error: Option<MetricError>,
+}
+
+/// Max over valid proposals. Scaling is refused when every metric failed, or when some
+/// failed and the valid ones would scale down: a missing signal must not shrink the target.
+pub fn compute_replicas_for_metrics(
+    metrics: &[MetricSpec],
+    spec_replicas: i32,
+    status_replicas: i32,
+    obs: &Observed,
+    params: &CalcParams,
+) -> MetricsOutcome {
+    let mut replicas = 0;
+    let mut chosen = None;
+    let mut invalid = 0usize;
+    let mut first_error = None;
+    let mut per_metric = Vec::with_capacity(metrics.len());
+    for (i, m) in metrics.iter().enumerate() {
+        let r = compute_metric(m, spec_replicas, status_replicas, obs, params);
+        match &r {
+            Ok(p) => {
+                if chosen.is_none() || p.replicas > replicas {
+                    replicas = p.replicas;
+                    chosen = Some(i);
+                }
+            }
+            Err(e) => {
+                invalid += 1;
+                if first_error.is_none() {
+                    first_error = Some(e.clone());
+                }
+            }
+        }
+        per_metric.push(r);
+    }
+    let refuse = invalid >= metrics.len() || (invalid > 0 && replicas < spec_replicas);
+    MetricsOutcome {
+        per_metric,
+        replicas: if refuse { None } else { Some(replicas) },
+        chosen: if refuse { None } else { chosen },
+        first_error,
+    }
+}
+
+/// Renders a milli value the way targets are written (`2400`, `500m`).
+pub fn fmt_milli(milli: i64) -> String {
+    Quantity::from_milli(milli).to_string()
+}
