@@ -5,9 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::observed::{
-    ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
-};
+use super::observed::{ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics};
 
 /// Usage-ratio band inside which the proposal is "keep current replicas".
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,10 +16,7 @@ pub struct Tolerances {
 
 impl Tolerances {
     pub fn symmetric(t: f64) -> Self {
-        Self {
-            scale_down: t,
-            scale_up: t,
-        }
+        Self { scale_down: t, scale_up: t }
     }
 
     /// Inclusive on both ends: a ratio of exactly 1.1 does not scale with tolerance 0.1.
@@ -50,11 +45,7 @@ pub enum CalcError {
     #[error("no metrics returned matched known pods")]
     NoMatchingPods,
     #[error("missing request for {resource} in container {container} of Pod {pod}")]
-    MissingRequest {
-        resource: String,
-        container: String,
-        pod: String,
-    },
+    MissingRequest { resource: String, container: String, pod: String },
     #[error("container {container} not found in Pod {pod}")]
     ContainerNotFound { container: String, pod: String },
     #[error("unable to get metric {metric}: not found")]
@@ -82,12 +73,7 @@ pub struct PodGroups {
 
 /// Only CPU gets the readiness/initialization treatment: CPU spikes at start-up would
 /// otherwise trigger a scale-up that the warmed-up pods do not need.
-pub fn group_pods(
-    pods: &[PodInfo],
-    metrics: &SampleMap,
-    resource: &str,
-    p: &CalcParams,
-) -> PodGroups {
+pub fn group_pods(pods: &[PodInfo], metrics: &SampleMap, resource: &str, p: &CalcParams) -> PodGroups {
     let mut g = PodGroups::default();
     let now = i128::from(p.now_ms);
     for pod in pods {
@@ -110,8 +96,7 @@ pub fn group_pods(
                     let start = i128::from(start);
                     let ltt = i128::from(pod.ready_transition_ms);
                     if start + i128::from(p.cpu_initialization_period_ms) > now {
-                        !ready
-                            || i128::from(sample.timestamp_ms) < ltt + i128::from(sample.window_ms)
+                        !ready || i128::from(sample.timestamp_ms) < ltt + i128::from(sample.window_ms)
                     } else {
                         !ready && start + i128::from(p.initial_readiness_delay_ms) > ltt
                     }
@@ -140,31 +125,17 @@ pub fn resource_samples(
     let mut out = SampleMap::new();
     for m in raw {
         let value = match container {
-            Some(c) => m
-                .containers
-                .iter()
-                .find(|u| u.name == c)
-                .and_then(|u| u.usage.get(resource).copied()),
+            Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource).copied()),
             None => {
                 if m.containers.is_empty() {
                     None
                 } else {
-                    m.containers
-                        .iter()
-                        .map(|u| u.usage.get(resource).copied())
-                        .sum::<Option<i64>>()
+                    m.containers.iter().map(|u| u.usage.get(resource).copied()).sum::<Option<i64>>()
                 }
             }
         };
         if let Some(value) = value {
-            out.insert(
-                m.pod.clone(),
-                Sample {
-                    value,
-                    timestamp_ms: m.timestamp_ms,
-                    window_ms: m.window_ms,
-                },
-            );
+            out.insert(m.pod.clone(), Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms });
         }
     }
     Ok(out)
@@ -175,16 +146,7 @@ pub fn pod_metric_samples(raw: &[PodMetricValue], metric: &str) -> Result<Sample
     let out: SampleMap = raw
         .iter()
         .filter(|v| v.metric == metric)
-        .map(|v| {
-            (
-                v.pod.clone(),
-                Sample {
-                    value: v.value_milli,
-                    timestamp_ms: 0,
-                    window_ms: 0,
-                },
-            )
-        })
+        .map(|v| (v.pod.clone(), Sample { value: v.value_milli, timestamp_ms: 0, window_ms: 0 }))
         .collect();
     if out.is_empty() {
         return Err(CalcError::NoMetrics("custom metrics API"));
@@ -221,10 +183,7 @@ pub fn pod_requests(
             }
         }
         if let (Some(name), false) = (container, found) {
-            return Err(CalcError::ContainerNotFound {
-                container: name.to_string(),
-                pod: pod.name.clone(),
-            });
+            return Err(CalcError::ContainerNotFound { container: name.to_string(), pod: pod.name.clone() });
         }
         out.insert(pod.name.clone(), total);
     }
@@ -279,16 +238,10 @@ pub struct Proposal {
 
 impl Proposal {
     fn keep(current: i32) -> Self {
-        Self {
-            replicas: current,
-            within_tolerance: true,
-        }
+        Self { replicas: current, within_tolerance: true }
     }
     fn new(replicas: i32) -> Self {
-        Self {
-            replicas,
-            within_tolerance: false,
-        }
+        Self { replicas, within_tolerance: false }
     }
 }
 
@@ -308,9 +261,7 @@ fn replicas_with_fill(
         if tol.is_within(usage_ratio) {
             return Ok(Proposal::keep(current));
         }
-        return Ok(Proposal::new(ceil_i32(
-            usage_ratio * groups.ready_count as f64,
-        )));
+        return Ok(Proposal::new(ceil_i32(usage_ratio * groups.ready_count as f64)));
     }
     if !groups.missing.is_empty() {
         if usage_ratio < 1.0 {
@@ -329,10 +280,7 @@ fn replicas_with_fill(
         }
     }
     let new_ratio = recompute(&values)?;
-    if tol.is_within(new_ratio)
-        || (usage_ratio < 1.0 && new_ratio > 1.0)
-        || (usage_ratio > 1.0 && new_ratio < 1.0)
-    {
+    if tol.is_within(new_ratio) || (usage_ratio < 1.0 && new_ratio > 1.0) || (usage_ratio > 1.0 && new_ratio < 1.0) {
         return Ok(Proposal::keep(current));
     }
     let new_replicas = ceil_i32(new_ratio * values.len() as f64);
@@ -378,8 +326,7 @@ pub fn resource_utilization_replicas(
         return Err(CalcError::NoReadyPodMetrics);
     }
     let requests = pod_requests(pods, resource, container)?;
-    let (ratio, utilization, raw_average) =
-        utilization_ratio(&values, &requests, target_utilization)?;
+    let (ratio, utilization, raw_average) = utilization_ratio(&values, &requests, target_utilization)?;
     let fallback = i64::from(target_utilization.max(100));
     let proposal = replicas_with_fill(
         current,
@@ -390,11 +337,7 @@ pub fn resource_utilization_replicas(
         |pod| requests.get(pod).copied().unwrap_or(0) * fallback / 100,
         |v| utilization_ratio(v, &requests, target_utilization).map(|r| r.0),
     )?;
-    Ok(UtilizationProposal {
-        proposal,
-        utilization,
-        raw_average,
-    })
+    Ok(UtilizationProposal { proposal, utilization, raw_average })
 }
 
 /// `calcPlainMetricReplicas`: AverageValue targets for Resource and Pods metrics.
@@ -433,10 +376,7 @@ pub fn ready_pod_count(pods: &[PodInfo]) -> Result<i64, CalcError> {
     if pods.is_empty() {
         return Err(CalcError::NoPods);
     }
-    Ok(pods
-        .iter()
-        .filter(|p| p.phase == PodPhase::Running && p.ready == Some(true))
-        .count() as i64)
+    Ok(pods.iter().filter(|p| p.phase == PodPhase::Running && p.ready == Some(true)).count() as i64)
 }
 
 /// `getUsageRatioReplicaCount`: from zero replicas, tolerance and pod readiness are skipped
@@ -459,40 +399,23 @@ pub fn usage_ratio_replicas(
 
 /// `GetObjectPerPodMetricReplicas` / `GetExternalPerPodMetricReplicas`: divides by the
 /// *status* replica count and ignores pod readiness entirely.
-pub fn per_pod_replicas(
-    status_replicas: i32,
-    usage: i64,
-    target_average: i64,
-    tol: &Tolerances,
-) -> (Proposal, i64) {
+pub fn per_pod_replicas(status_replicas: i32, usage: i64, target_average: i64, tol: &Tolerances) -> (Proposal, i64) {
     let ratio = usage as f64 / (target_average as f64 * f64::from(status_replicas));
     let proposal = if tol.is_within(ratio) {
         Proposal::keep(status_replicas)
     } else {
         Proposal::new(ceil_i32(usage as f64 / target_average as f64))
     };
-    let average = if status_replicas == 0 {
-        usage
-    } else {
-        (usage as f64 / f64::from(status_replicas)).ceil() as i64
-    };
+    let average = if status_replicas == 0 { usage } else { (usage as f64 / f64::from(status_replicas)).ceil() as i64 };
     (proposal, average)
 }
 
 /// The object metric's value, matched by metric name and (if given) object name.
-pub fn object_value(
-    raw: &[ObjectMetricValue],
-    metric: &str,
-    object: &str,
-) -> Result<i64, CalcError> {
+pub fn object_value(raw: &[ObjectMetricValue], metric: &str, object: &str) -> Result<i64, CalcError> {
     raw.iter()
-        .find(|v| {
-            v.metric == metric && (v.object.is_empty() || object.is_empty() || v.object == object)
-        })
+        .find(|v| v.metric == metric && (v.object.is_empty() || object.is_empty() || v.object == object))
         .map(|v| v.value_milli)
-        .ok_or_else(|| CalcError::MetricNotFound {
-            metric: metric.to_string(),
-        })
+        .ok_or_else(|| CalcError::MetricNotFound { metric: metric.to_string() })
 }
 
 /// Sum of all external series with this name, saturating like upstream's overflow guard.
@@ -523,10 +446,7 @@ mod tests {
 
     #[test]
     fn per_direction_tolerance() {
-        let t = Tolerances {
-            scale_down: 0.2,
-            scale_up: 0.0,
-        };
+        let t = Tolerances { scale_down: 0.2, scale_up: 0.0 };
         assert!(t.is_within(0.85));
         assert!(!t.is_within(1.01));
     }

@@ -6,14 +6,11 @@ use std::fmt;
 
 use super::calc::{CalcParams, Tolerances};
 use super::defaults::{
-    DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS,
-    DEFAULT_INITIAL_READINESS_DELAY_MS, DEFAULT_SCALE_UP_LIMIT_FACTOR,
-    DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE,
+    DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS, DEFAULT_INITIAL_READINESS_DELAY_MS,
+    DEFAULT_SCALE_UP_LIMIT_FACTOR, DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE,
 };
 use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
-use super::normalize::{
-    self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization,
-};
+use super::normalize::{self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization};
 use super::observed::Observed;
 use super::spec::{HorizontalPodAutoscalerSpec, PolicyType, SelectPolicy};
 
@@ -121,10 +118,7 @@ impl Decision {
     pub fn scaling_active_reason(&self) -> &'static str {
         match self.reason {
             Reason::ScalingDisabled => "ScalingDisabled",
-            Reason::InvalidMetric => self
-                .metric_error
-                .as_ref()
-                .map_or("InvalidMetric", |e| e.reason),
+            Reason::InvalidMetric => self.metric_error.as_ref().map_or("InvalidMetric", |e| e.reason),
             _ => "ValidMetricFound",
         }
     }
@@ -160,32 +154,15 @@ impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Limit::DesiredWithinRange => write!(f, "within range"),
-            Limit::ScaleUpLimit {
-                limit,
-                current,
-                rule: RateRule::Legacy { factor, minimum },
-            } => write!(
-                f,
-                "limited by ScaleUpLimit (max({factor}×{current}, {minimum})={limit})"
-            ),
-            Limit::ScaleUpLimit {
-                limit,
-                rule: RateRule::Policy { select, policy },
-                ..
-            } => write!(
-                f,
-                "limited by ScaleUpLimit ({}: {limit})",
-                fmt_policy(select, policy)
-            ),
-            Limit::ScaleDownLimit {
-                limit,
-                rule: RateRule::Policy { select, policy },
-                ..
-            } => write!(
-                f,
-                "limited by ScaleDownLimit ({}: {limit})",
-                fmt_policy(select, policy)
-            ),
+            Limit::ScaleUpLimit { limit, current, rule: RateRule::Legacy { factor, minimum } } => {
+                write!(f, "limited by ScaleUpLimit (max({factor}×{current}, {minimum})={limit})")
+            }
+            Limit::ScaleUpLimit { limit, rule: RateRule::Policy { select, policy }, .. } => {
+                write!(f, "limited by ScaleUpLimit ({}: {limit})", fmt_policy(select, policy))
+            }
+            Limit::ScaleDownLimit { limit, rule: RateRule::Policy { select, policy }, .. } => {
+                write!(f, "limited by ScaleDownLimit ({}: {limit})", fmt_policy(select, policy))
+            }
             Limit::ScaleDownLimit { limit, .. } => write!(f, "limited by ScaleDownLimit ({limit})"),
             Limit::TooManyReplicas { max } => {
                 write!(f, "limited by TooManyReplicas (maxReplicas={max})")
@@ -201,44 +178,22 @@ impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.reason {
             Reason::ScalingDisabled => {
-                return write!(
-                    f,
-                    "scaling disabled: current replicas is 0 and minReplicas={}",
-                    self.min_replicas
-                );
+                return write!(f, "scaling disabled: current replicas is 0 and minReplicas={}", self.min_replicas);
             }
             Reason::AboveMaxReplicas => {
-                return write!(
-                    f,
-                    "current {} above maxReplicas → {}",
-                    self.current_replicas, self.desired_replicas
-                );
+                return write!(f, "current {} above maxReplicas → {}", self.current_replicas, self.desired_replicas);
             }
             Reason::BelowMinReplicas => {
-                return write!(
-                    f,
-                    "current {} below minReplicas → {}",
-                    self.current_replicas, self.desired_replicas
-                );
+                return write!(f, "current {} below minReplicas → {}", self.current_replicas, self.desired_replicas);
             }
             Reason::InvalidMetric => {
-                let e = self
-                    .metric_error
-                    .as_ref()
-                    .map_or_else(|| "no valid metric".to_string(), |e| e.to_string());
+                let e = self.metric_error.as_ref().map_or_else(|| "no valid metric".to_string(), |e| e.to_string());
                 return write!(f, "invalid metric ({e}), keeping {}", self.current_replicas);
             }
             _ => {}
         }
         if let Some(Ok(m)) = self.chosen_metric.and_then(|i| self.metrics.get(i)) {
-            write!(
-                f,
-                "{} {}/{} → {}",
-                m.description,
-                fmt_current(&m.current),
-                m.target,
-                m.replicas
-            )?;
+            write!(f, "{} {}/{} → {}", m.description, fmt_current(&m.current), m.target, m.replicas)?;
             if m.within_tolerance {
                 write!(f, " (within tolerance)")?;
             }
@@ -247,8 +202,7 @@ impl fmt::Display for Decision {
         }
         if let (
             Some(s),
-            Stabilization::ScaleUpStabilized { window_seconds }
-            | Stabilization::ScaleDownStabilized { window_seconds },
+            Stabilization::ScaleUpStabilized { window_seconds } | Stabilization::ScaleDownStabilized { window_seconds },
         ) = (self.stabilized, self.stabilization)
         {
             let dir = if matches!(self.stabilization, Stabilization::ScaleUpStabilized { .. }) {
@@ -275,10 +229,7 @@ pub struct HpaController {
 
 impl HpaController {
     pub fn new(config: HpaConfig) -> Self {
-        Self {
-            config,
-            state: HpaState::default(),
-        }
+        Self { config, state: HpaState::default() }
     }
 
     /// Tolerances for this spec: per-direction `behavior.*.tolerance`, else the global flag.
@@ -305,20 +256,12 @@ impl HpaController {
     }
 
     /// One reconcile. The caller applies `desired_replicas` when `rescale` is true.
-    pub fn sync(
-        &mut self,
-        spec: &HorizontalPodAutoscalerSpec,
-        observed: &Observed,
-        now_ms: u64,
-    ) -> Decision {
+    pub fn sync(&mut self, spec: &HorizontalPodAutoscalerSpec, observed: &Observed, now_ms: u64) -> Decision {
         let current = observed.spec_replicas;
         let min = spec.min_replicas_or_default();
         let max = spec.max_replicas;
         if self.state.recommendations.is_none() {
-            self.state.recommendations = Some(vec![Recommendation {
-                replicas: current,
-                timestamp_ms: now_ms,
-            }]);
+            self.state.recommendations = Some(vec![Recommendation { replicas: current, timestamp_ms: now_ms }]);
         }
         let mut d = Decision {
             now_ms,
@@ -349,12 +292,7 @@ impl HpaController {
             min
         } else {
             let params = self.calc_params(spec, now_ms);
-            let MetricsOutcome {
-                per_metric,
-                replicas,
-                chosen,
-                first_error,
-            } = metrics::compute_replicas_for_metrics(
+            let MetricsOutcome { per_metric, replicas, chosen, first_error } = metrics::compute_replicas_for_metrics(
                 &spec.effective_metrics(),
                 current,
                 observed.status_replicas,
@@ -399,12 +337,8 @@ impl HpaController {
         let recs = self.state.recommendations.get_or_insert_with(Vec::new);
         let (stabilized, stabilization, (desired, limit)) = match &spec.behavior {
             None => {
-                let s = normalize::stabilize_recommendation(
-                    recs,
-                    proposal,
-                    self.config.downscale_stabilization_ms,
-                    now_ms,
-                );
+                let s =
+                    normalize::stabilize_recommendation(recs, proposal, self.config.downscale_stabilization_ms, now_ms);
                 let why = if s != proposal {
                     Stabilization::ScaleDownStabilized {
                         window_seconds: (self.config.downscale_stabilization_ms / 1000) as i32,
@@ -454,24 +388,13 @@ impl HpaController {
         desired
     }
 
-    fn store_event(
-        &mut self,
-        spec: &HorizontalPodAutoscalerSpec,
-        current: i32,
-        desired: i32,
-        now_ms: u64,
-    ) {
+    fn store_event(&mut self, spec: &HorizontalPodAutoscalerSpec, current: i32, desired: i32, now_ms: u64) {
         let Some(b) = &spec.behavior else {
             return; // events only feed behavior policies
         };
         let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
         if desired > current {
-            normalize::store_scale_event(
-                &mut self.state.scale_up_events,
-                &rules.scale_up,
-                desired - current,
-                now_ms,
-            );
+            normalize::store_scale_event(&mut self.state.scale_up_events, &rules.scale_up, desired - current, now_ms);
         } else {
             normalize::store_scale_event(
                 &mut self.state.scale_down_events,
@@ -484,26 +407,13 @@ impl HpaController {
 
     fn summarize(&self, d: &Decision) -> Reason {
         match d.limit {
-            Limit::ScaleUpLimit {
-                rule: RateRule::Legacy { .. },
-                ..
-            } => Reason::ScaleUpLimit,
-            Limit::ScaleUpLimit {
-                rule: RateRule::Policy { select, policy },
-                ..
-            } => Reason::Policy {
-                up: true,
-                select,
-                policy: policy.map(|p| p.type_),
-            },
-            Limit::ScaleDownLimit {
-                rule: RateRule::Policy { select, policy },
-                ..
-            } => Reason::Policy {
-                up: false,
-                select,
-                policy: policy.map(|p| p.type_),
-            },
+            Limit::ScaleUpLimit { rule: RateRule::Legacy { .. }, .. } => Reason::ScaleUpLimit,
+            Limit::ScaleUpLimit { rule: RateRule::Policy { select, policy }, .. } => {
+                Reason::Policy { up: true, select, policy: policy.map(|p| p.type_) }
+            }
+            Limit::ScaleDownLimit { rule: RateRule::Policy { select, policy }, .. } => {
+                Reason::Policy { up: false, select, policy: policy.map(|p| p.type_) }
+            }
             Limit::ScaleDownLimit { .. } => Reason::DesiredWithinRange,
             Limit::TooManyReplicas { .. } => Reason::MaxReplicas,
             Limit::TooFewReplicas { .. } => Reason::MinReplicas,

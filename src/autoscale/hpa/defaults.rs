@@ -4,8 +4,8 @@
 //! sets `scaleDown.stabilizationWindowSeconds` still gets the default policies.
 
 use super::spec::{
-    HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, HpaScalingPolicy,
-    HpaScalingRules, MetricSpec, SelectPolicy,
+    HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, HpaScalingPolicy, HpaScalingRules, MetricSpec,
+    SelectPolicy,
 };
 
 /// `--horizontal-pod-autoscaler-sync-period`: the caller decides when to call `sync`.
@@ -39,11 +39,7 @@ pub struct ScalingRules {
 impl ScalingRules {
     /// Longest policy period; events older than this can no longer affect any policy.
     pub fn longest_period_seconds(&self) -> i32 {
-        self.policies
-            .iter()
-            .map(|p| p.period_seconds)
-            .max()
-            .unwrap_or(0)
+        self.policies.iter().map(|p| p.period_seconds).max().unwrap_or(0)
     }
 }
 
@@ -53,11 +49,7 @@ pub struct ResolvedBehavior {
     pub scale_down: ScalingRules,
 }
 
-fn merge(
-    from: Option<&HpaScalingRules>,
-    window: i32,
-    policies: Vec<HpaScalingPolicy>,
-) -> ScalingRules {
+fn merge(from: Option<&HpaScalingRules>, window: i32, policies: Vec<HpaScalingPolicy>) -> ScalingRules {
     let mut out = ScalingRules {
         stabilization_window_seconds: window,
         select_policy: SelectPolicy::Max,
@@ -81,37 +73,20 @@ fn merge(
 
 /// `GenerateHPAScaleUpRules`: window 0, Max of {4 pods, 100%} per 15 s.
 pub fn scale_up_rules(rules: Option<&HpaScalingRules>) -> ScalingRules {
-    merge(
-        rules,
-        0,
-        vec![
-            HpaScalingPolicy::pods(4, 15),
-            HpaScalingPolicy::percent(100, 15),
-        ],
-    )
+    merge(rules, 0, vec![HpaScalingPolicy::pods(4, 15), HpaScalingPolicy::percent(100, 15)])
 }
 
 /// `GenerateHPAScaleDownRules` plus the controller filling a nil window from the
 /// downscale-stabilization flag (300 s by default).
-pub fn scale_down_rules(
-    rules: Option<&HpaScalingRules>,
-    default_window_seconds: i32,
-) -> ScalingRules {
-    merge(
-        rules,
-        default_window_seconds,
-        vec![HpaScalingPolicy::percent(100, 15)],
-    )
+pub fn scale_down_rules(rules: Option<&HpaScalingRules>, default_window_seconds: i32) -> ScalingRules {
+    merge(rules, default_window_seconds, vec![HpaScalingPolicy::percent(100, 15)])
 }
 
 impl HorizontalPodAutoscalerBehavior {
     pub fn resolve(&self, default_scale_down_window_seconds: i32) -> ResolvedBehavior {
         ResolvedBehavior {
             scale_up: scale_up_rules(self.scale_up.as_ref()),
-            scale_down: scale_down_rules(
-                self.scale_down.as_ref(),
-                default_scale_down_window_seconds,
-            ),
+            scale_down: scale_down_rules(self.scale_down.as_ref(), default_scale_down_window_seconds),
         }
     }
 }
@@ -124,10 +99,7 @@ impl HorizontalPodAutoscalerSpec {
     /// The metrics the controller evaluates: the spec's, or CPU at 80% when empty.
     pub fn effective_metrics(&self) -> Vec<MetricSpec> {
         if self.metrics.is_empty() {
-            vec![MetricSpec::resource_utilization(
-                "cpu",
-                DEFAULT_CPU_UTILIZATION,
-            )]
+            vec![MetricSpec::resource_utilization("cpu", DEFAULT_CPU_UTILIZATION)]
         } else {
             self.metrics.clone()
         }
@@ -142,19 +114,13 @@ mod tests {
     fn partial_behavior_keeps_other_defaults() {
         let b = HorizontalPodAutoscalerBehavior {
             scale_up: None,
-            scale_down: Some(HpaScalingRules {
-                select_policy: Some(SelectPolicy::Min),
-                ..Default::default()
-            }),
+            scale_down: Some(HpaScalingRules { select_policy: Some(SelectPolicy::Min), ..Default::default() }),
         };
         let r = b.resolve(300);
         assert_eq!(r.scale_up.policies.len(), 2);
         assert_eq!(r.scale_up.stabilization_window_seconds, 0);
         assert_eq!(r.scale_down.stabilization_window_seconds, 300);
         assert_eq!(r.scale_down.select_policy, SelectPolicy::Min);
-        assert_eq!(
-            r.scale_down.policies,
-            vec![HpaScalingPolicy::percent(100, 15)]
-        );
+        assert_eq!(r.scale_down.policies, vec![HpaScalingPolicy::percent(100, 15)]);
     }
 }

@@ -59,17 +59,11 @@ impl fmt::Display for MetricError {
 }
 
 fn fail(reason: &'static str) -> impl Fn(CalcError) -> MetricError {
-    move |e| MetricError {
-        reason,
-        message: e.to_string(),
-    }
+    move |e| MetricError { reason, message: e.to_string() }
 }
 
 fn invalid_target(reason: &'static str, what: &str) -> MetricError {
-    MetricError {
-        reason,
-        message: format!("invalid {what} metric source: no usable target was set"),
-    }
+    MetricError { reason, message: format!("invalid {what} metric source: no usable target was set") }
 }
 
 fn proposal(
@@ -79,14 +73,7 @@ fn proposal(
     target: String,
     source: MetricSourceType,
 ) -> MetricProposal {
-    MetricProposal {
-        replicas: p.replicas,
-        within_tolerance: p.within_tolerance,
-        current,
-        description,
-        target,
-        source,
-    }
+    MetricProposal { replicas: p.replicas, within_tolerance: p.within_tolerance, current, description, target, source }
 }
 
 fn resource_generic(
@@ -102,18 +89,10 @@ fn resource_generic(
         MetricSourceType::ContainerResource => "FailedGetContainerResourceMetric",
         _ => "FailedGetResourceMetric",
     };
-    let samples =
-        calc::resource_samples(&obs.resource_metrics, resource, container).map_err(fail(reason))?;
+    let samples = calc::resource_samples(&obs.resource_metrics, resource, container).map_err(fail(reason))?;
     if let Some(avg) = target.average_value {
-        let (p, usage) = calc::plain_metric_replicas(
-            spec_replicas,
-            avg.milli(),
-            resource,
-            &obs.pods,
-            &samples,
-            params,
-        )
-        .map_err(fail(reason))?;
+        let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), resource, &obs.pods, &samples, params)
+            .map_err(fail(reason))?;
         return Ok(proposal(
             p,
             MetricValue::AverageValue { milli: usage },
@@ -125,16 +104,8 @@ fn resource_generic(
     let Some(util) = target.average_utilization else {
         return Err(invalid_target(reason, "resource"));
     };
-    let r = calc::resource_utilization_replicas(
-        spec_replicas,
-        util,
-        resource,
-        container,
-        &obs.pods,
-        &samples,
-        params,
-    )
-    .map_err(fail(reason))?;
+    let r = calc::resource_utilization_replicas(spec_replicas, util, resource, container, &obs.pods, &samples, params)
+        .map_err(fail(reason))?;
     let description = match source {
         MetricSourceType::ContainerResource => {
             format!("{resource} container resource utilization (percentage of request)")
@@ -143,10 +114,7 @@ fn resource_generic(
     };
     Ok(proposal(
         r.proposal,
-        MetricValue::Utilization {
-            percent: r.utilization,
-            average_milli: r.raw_average,
-        },
+        MetricValue::Utilization { percent: r.utilization, average_milli: r.raw_average },
         description,
         format!("{util}%"),
         source,
@@ -164,24 +132,14 @@ pub fn compute_metric(
     let tol = &params.tolerances;
     match metric.type_ {
         MetricSourceType::Resource => {
-            let r = metric
-                .resource
-                .as_ref()
-                .ok_or_else(|| invalid_target("FailedGetResourceMetric", "resource"))?;
-            resource_generic(
-                &r.name,
-                None,
-                &r.target,
-                spec_replicas,
-                obs,
-                params,
-                MetricSourceType::Resource,
-            )
+            let r = metric.resource.as_ref().ok_or_else(|| invalid_target("FailedGetResourceMetric", "resource"))?;
+            resource_generic(&r.name, None, &r.target, spec_replicas, obs, params, MetricSourceType::Resource)
         }
         MetricSourceType::ContainerResource => {
-            let r = metric.container_resource.as_ref().ok_or_else(|| {
-                invalid_target("FailedGetContainerResourceMetric", "container resource")
-            })?;
+            let r = metric
+                .container_resource
+                .as_ref()
+                .ok_or_else(|| invalid_target("FailedGetContainerResourceMetric", "container resource"))?;
             resource_generic(
                 &r.name,
                 Some(&r.container),
@@ -194,25 +152,11 @@ pub fn compute_metric(
         }
         MetricSourceType::Pods => {
             const R: &str = "FailedGetPodsMetric";
-            let m = metric
-                .pods
-                .as_ref()
-                .ok_or_else(|| invalid_target(R, "pods"))?;
-            let avg = m
-                .target
-                .average_value
-                .ok_or_else(|| invalid_target(R, "pods"))?;
-            let samples =
-                calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
-            let (p, usage) = calc::plain_metric_replicas(
-                spec_replicas,
-                avg.milli(),
-                "",
-                &obs.pods,
-                &samples,
-                params,
-            )
-            .map_err(fail(R))?;
+            let m = metric.pods.as_ref().ok_or_else(|| invalid_target(R, "pods"))?;
+            let avg = m.target.average_value.ok_or_else(|| invalid_target(R, "pods"))?;
+            let samples = calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
+            let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), "", &obs.pods, &samples, params)
+                .map_err(fail(R))?;
             Ok(proposal(
                 p,
                 MetricValue::AverageValue { milli: usage },
@@ -223,22 +167,14 @@ pub fn compute_metric(
         }
         MetricSourceType::Object => {
             const R: &str = "FailedGetObjectMetric";
-            let o = metric
-                .object
-                .as_ref()
-                .ok_or_else(|| invalid_target(R, "object"))?;
-            let usage = calc::object_value(
-                &obs.object_metrics,
-                &o.metric.name,
-                &o.described_object.name,
-            )
-            .map_err(fail(R))?;
+            let o = metric.object.as_ref().ok_or_else(|| invalid_target(R, "object"))?;
+            let usage =
+                calc::object_value(&obs.object_metrics, &o.metric.name, &o.described_object.name).map_err(fail(R))?;
             let description = format!("{} metric {}", o.described_object.kind, o.metric.name);
             match (o.target.type_, o.target.value, o.target.average_value) {
                 (MetricTargetType::Value, Some(target), _) => {
                     let ratio = usage as f64 / target.milli() as f64;
-                    let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods)
-                        .map_err(fail(R))?;
+                    let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods).map_err(fail(R))?;
                     Ok(proposal(
                         p,
                         MetricValue::Value { milli: usage },
@@ -248,14 +184,10 @@ pub fn compute_metric(
                     ))
                 }
                 (MetricTargetType::AverageValue, _, Some(avg)) => {
-                    let (p, per_pod) =
-                        calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
+                    let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
                     Ok(proposal(
                         p,
-                        MetricValue::PerPod {
-                            total_milli: usage,
-                            average_milli: per_pod,
-                        },
+                        MetricValue::PerPod { total_milli: usage, average_milli: per_pod },
                         description,
                         format!("{avg} per pod"),
                         MetricSourceType::Object,
@@ -266,21 +198,14 @@ pub fn compute_metric(
         }
         MetricSourceType::External => {
             const R: &str = "FailedGetExternalMetric";
-            let e = metric
-                .external
-                .as_ref()
-                .ok_or_else(|| invalid_target(R, "external"))?;
-            let usage =
-                calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
+            let e = metric.external.as_ref().ok_or_else(|| invalid_target(R, "external"))?;
+            let usage = calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
             let description = format!("External metric {}", e.metric.name);
             if let Some(avg) = e.target.average_value {
                 let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
                 return Ok(proposal(
                     p,
-                    MetricValue::PerPod {
-                        total_milli: usage,
-                        average_milli: per_pod,
-                    },
+                    MetricValue::PerPod { total_milli: usage, average_milli: per_pod },
                     description,
                     format!("{avg} per pod"),
                     MetricSourceType::External,
@@ -290,8 +215,7 @@ pub fn compute_metric(
                 return Err(invalid_target(R, "external"));
             };
             let ratio = usage as f64 / target.milli() as f64;
-            let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods)
-                .map_err(fail(R))?;
+            let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods).map_err(fail(R))?;
             Ok(proposal(
                 p,
                 MetricValue::Value { milli: usage },
@@ -300,10 +224,9 @@ pub fn compute_metric(
                 MetricSourceType::External,
             ))
         }
-        MetricSourceType::Unknown => Err(MetricError {
-            reason: "InvalidMetricSourceType",
-            message: "unknown metric source type".into(),
-        }),
+        MetricSourceType::Unknown => {
+            Err(MetricError { reason: "InvalidMetricSourceType", message: "unknown metric source type".into() })
+        }
     }
 }
 

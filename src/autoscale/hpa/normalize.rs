@@ -52,12 +52,7 @@ impl Stabilization {
 
 /// Legacy `stabilizeRecommendation`: max over the window, then record the proposal in the
 /// slot of one out-of-window entry (or append).
-pub fn stabilize_recommendation(
-    recs: &mut Vec<Recommendation>,
-    proposal: i32,
-    window_ms: u64,
-    now_ms: u64,
-) -> i32 {
+pub fn stabilize_recommendation(recs: &mut Vec<Recommendation>, proposal: i32, window_ms: u64, now_ms: u64) -> i32 {
     let cut = cutoff(now_ms, window_ms);
     let mut max = proposal;
     let mut old = None;
@@ -68,10 +63,7 @@ pub fn stabilize_recommendation(
             max = r.replicas;
         }
     }
-    let rec = Recommendation {
-        replicas: proposal,
-        timestamp_ms: now_ms,
-    };
+    let rec = Recommendation { replicas: proposal, timestamp_ms: now_ms };
     match old {
         Some(i) => recs[i] = rec,
         None => recs.push(rec),
@@ -113,10 +105,7 @@ pub fn stabilize_with_behavior(
     if result > down {
         result = down;
     }
-    let rec = Recommendation {
-        replicas: proposal,
-        timestamp_ms: now_ms,
-    };
+    let rec = Recommendation { replicas: proposal, timestamp_ms: now_ms };
     match old {
         Some(i) => recs[i] = rec,
         None => recs.push(rec),
@@ -124,13 +113,9 @@ pub fn stabilize_with_behavior(
     let why = if result == proposal {
         Stabilization::None
     } else if proposal >= current {
-        Stabilization::ScaleUpStabilized {
-            window_seconds: up_window_seconds,
-        }
+        Stabilization::ScaleUpStabilized { window_seconds: up_window_seconds }
     } else {
-        Stabilization::ScaleDownStabilized {
-            window_seconds: down_window_seconds,
-        }
+        Stabilization::ScaleDownStabilized { window_seconds: down_window_seconds }
     };
     (result, why)
 }
@@ -142,32 +127,17 @@ pub enum RateRule {
     Legacy { factor: f64, minimum: i32 },
     /// Behavior path: the policy whose value was selected (None when selectPolicy Disabled or
     /// when the limit was clamped to current replicas).
-    Policy {
-        select: SelectPolicy,
-        policy: Option<HpaScalingPolicy>,
-    },
+    Policy { select: SelectPolicy, policy: Option<HpaScalingPolicy> },
 }
 
 /// The `ScalingLimited` condition: whether (and by what) the stabilized value was clamped.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Limit {
     DesiredWithinRange,
-    ScaleUpLimit {
-        limit: i32,
-        current: i32,
-        rule: RateRule,
-    },
-    ScaleDownLimit {
-        limit: i32,
-        current: i32,
-        rule: RateRule,
-    },
-    TooManyReplicas {
-        max: i32,
-    },
-    TooFewReplicas {
-        min: i32,
-    },
+    ScaleUpLimit { limit: i32, current: i32, rule: RateRule },
+    ScaleDownLimit { limit: i32, current: i32, rule: RateRule },
+    TooManyReplicas { max: i32 },
+    TooFewReplicas { min: i32 },
 }
 
 impl Limit {
@@ -198,14 +168,7 @@ pub fn convert_desired_replicas_with_rules(
 ) -> (i32, Limit) {
     let cap = legacy_scale_up_limit(current, factor, minimum);
     let (max_allowed, upper) = if max > cap {
-        (
-            cap,
-            Limit::ScaleUpLimit {
-                limit: cap,
-                current,
-                rule: RateRule::Legacy { factor, minimum },
-            },
-        )
+        (cap, Limit::ScaleUpLimit { limit: cap, current, rule: RateRule::Legacy { factor, minimum } })
     } else {
         (max, Limit::TooManyReplicas { max })
     };
@@ -221,11 +184,7 @@ pub fn convert_desired_replicas_with_rules(
 /// Sum of changes newer than `period_seconds` (strictly after the cut-off).
 pub fn replicas_change_per_period(period_seconds: i32, events: &[ScaleEvent], now_ms: u64) -> i32 {
     let cut = cutoff(now_ms, period_seconds.max(0) as u64 * 1000);
-    events
-        .iter()
-        .filter(|e| e.timestamp_ms as i64 > cut)
-        .map(|e| e.replica_change)
-        .sum()
+    events.iter().filter(|e| e.timestamp_ms as i64 > cut).map(|e| e.replica_change).sum()
 }
 
 fn policy_limits(
@@ -238,10 +197,7 @@ fn policy_limits(
 ) -> (i32, Option<HpaScalingPolicy>) {
     // For scale-up Max picks the largest limit; for scale-down Max (largest change) picks the
     // smallest resulting count. Min is the opposite in each direction.
-    let pick_larger = matches!(
-        (up, rules.select_policy),
-        (true, SelectPolicy::Max) | (false, SelectPolicy::Min)
-    );
+    let pick_larger = matches!((up, rules.select_policy), (true, SelectPolicy::Max) | (false, SelectPolicy::Min));
     let mut best: Option<(i32, HpaScalingPolicy)> = None;
     for p in &rules.policies {
         let added = replicas_change_per_period(p.period_seconds, up_events, now_ms);
@@ -249,13 +205,9 @@ fn policy_limits(
         let start = current - added + removed;
         let proposed = match (up, p.type_) {
             (true, PolicyType::Pods) => start + p.value,
-            (true, PolicyType::Percent) => {
-                ceil_i32(f64::from(start) * (1.0 + f64::from(p.value) / 100.0))
-            }
+            (true, PolicyType::Percent) => ceil_i32(f64::from(start) * (1.0 + f64::from(p.value) / 100.0)),
             (false, PolicyType::Pods) => start - p.value,
-            (false, PolicyType::Percent) => {
-                (f64::from(start) * (1.0 - f64::from(p.value) / 100.0)) as i32
-            }
+            (false, PolicyType::Percent) => (f64::from(start) * (1.0 - f64::from(p.value) / 100.0)) as i32,
         };
         let better = match best {
             None => true,
@@ -324,8 +276,7 @@ pub fn convert_desired_replicas_with_behavior_rate(
     now_ms: u64,
 ) -> (i32, Limit) {
     if a.desired > a.current {
-        let (mut limit, mut policy) =
-            scale_up_limit_with_rules(a.current, up_events, down_events, a.scale_up, now_ms);
+        let (mut limit, mut policy) = scale_up_limit_with_rules(a.current, up_events, down_events, a.scale_up, now_ms);
         if limit < a.current {
             limit = a.current;
             policy = None;
@@ -336,19 +287,11 @@ pub fn convert_desired_replicas_with_behavior_rate(
                 Limit::ScaleUpLimit {
                     limit,
                     current: a.current,
-                    rule: RateRule::Policy {
-                        select: a.scale_up.select_policy,
-                        policy,
-                    },
+                    rule: RateRule::Policy { select: a.scale_up.select_policy, policy },
                 },
             )
         } else {
-            (
-                a.max_replicas,
-                Limit::TooManyReplicas {
-                    max: a.max_replicas,
-                },
-            )
+            (a.max_replicas, Limit::TooManyReplicas { max: a.max_replicas })
         };
         if a.desired > max_allowed {
             return (max_allowed, why);
@@ -366,19 +309,11 @@ pub fn convert_desired_replicas_with_behavior_rate(
                 Limit::ScaleDownLimit {
                     limit,
                     current: a.current,
-                    rule: RateRule::Policy {
-                        select: a.scale_down.select_policy,
-                        policy,
-                    },
+                    rule: RateRule::Policy { select: a.scale_down.select_policy, policy },
                 },
             )
         } else {
-            (
-                a.min_replicas,
-                Limit::TooFewReplicas {
-                    min: a.min_replicas,
-                },
-            )
+            (a.min_replicas, Limit::TooFewReplicas { min: a.min_replicas })
         };
         if a.desired < min_allowed {
             return (min_allowed, why);
@@ -389,12 +324,7 @@ pub fn convert_desired_replicas_with_behavior_rate(
 
 /// `storeScaleEvent` for one direction: mark events older than the longest policy period
 /// as outdated, then reuse the last outdated slot or append.
-pub fn store_scale_event(
-    events: &mut Vec<ScaleEvent>,
-    rules: &ScalingRules,
-    change: i32,
-    now_ms: u64,
-) {
+pub fn store_scale_event(events: &mut Vec<ScaleEvent>, rules: &ScalingRules, change: i32, now_ms: u64) {
     let cut = cutoff(now_ms, rules.longest_period_seconds().max(0) as u64 * 1000);
     let mut slot = None;
     for (i, e) in events.iter_mut().enumerate() {
@@ -405,11 +335,7 @@ pub fn store_scale_event(
             slot = Some(i);
         }
     }
-    let ev = ScaleEvent {
-        replica_change: change,
-        timestamp_ms: now_ms,
-        outdated: false,
-    };
+    let ev = ScaleEvent { replica_change: change, timestamp_ms: now_ms, outdated: false };
     match slot {
         Some(i) => events[i] = ev,
         None => events.push(ev),
@@ -423,19 +349,10 @@ mod tests {
     #[test]
     fn legacy_window_keeps_max() {
         let mut recs = vec![
-            Recommendation {
-                replicas: 4,
-                timestamp_ms: 880_000,
-            },
-            Recommendation {
-                replicas: 5,
-                timestamp_ms: 940_000,
-            },
+            Recommendation { replicas: 4, timestamp_ms: 880_000 },
+            Recommendation { replicas: 5, timestamp_ms: 940_000 },
         ];
-        assert_eq!(
-            stabilize_recommendation(&mut recs, 3, 300_000, 1_000_000),
-            5
-        );
+        assert_eq!(stabilize_recommendation(&mut recs, 3, 300_000, 1_000_000), 5);
         assert_eq!(recs.len(), 3);
     }
 

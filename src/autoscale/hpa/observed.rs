@@ -72,10 +72,7 @@ pub struct ContainerUsage {
 
 impl ContainerUsage {
     pub fn new(name: &str, usage: &[(&str, i64)]) -> Self {
-        Self {
-            name: name.to_string(),
-            usage: usage.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        }
+        Self { name: name.to_string(), usage: usage.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
     }
 }
 

@@ -28,9 +28,7 @@ impl Quantity {
     }
 
     pub const fn from_units(units: i64) -> Self {
-        Self {
-            milli: units * 1000,
-        }
+        Self { milli: units * 1000 }
     }
 
     pub const fn milli(self) -> i64 {
@@ -44,10 +42,7 @@ impl Quantity {
     /// Parses `[+-]digits[.digits][suffix]` where suffix is a decimal SI prefix
     /// (`n u m k M G T P E`), a binary one (`Ki`..`Ei`) or an exponent (`e3`, `E-2`).
     pub fn parse(input: &str) -> Result<Self, QuantityError> {
-        let err = |why| QuantityError {
-            input: input.to_string(),
-            why,
-        };
+        let err = |why| QuantityError { input: input.to_string(), why };
         let s = input.trim();
         if s.is_empty() {
             return Err(err("empty"));
@@ -57,9 +52,7 @@ impl Quantity {
             b'+' => (false, &s[1..]),
             _ => (false, s),
         };
-        let num_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let num_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (number, suffix) = rest.split_at(num_end);
         let (int_part, frac_part) = match number.split_once('.') {
             Some((i, f)) => {
@@ -101,9 +94,7 @@ impl Quantity {
             "Pi" => (0, 50),
             "Ei" => (0, 60),
             _ if suffix.len() > 1 && (suffix.starts_with('e') || suffix.starts_with('E')) => {
-                let exp: i32 = suffix[1..]
-                    .parse()
-                    .map_err(|_| err("bad exponent or unknown suffix"))?;
+                let exp: i32 = suffix[1..].parse().map_err(|_| err("bad exponent or unknown suffix"))?;
                 if exp.abs() > 24 {
                     return Err(err("exponent out of range"));
                 }
@@ -113,13 +104,9 @@ impl Quantity {
         };
         let overflow = || err("out of range");
         if dec_exp >= 0 {
-            num = num
-                .checked_mul(10i128.pow(dec_exp as u32))
-                .ok_or_else(overflow)?;
+            num = num.checked_mul(10i128.pow(dec_exp as u32)).ok_or_else(overflow)?;
         } else {
-            den = den
-                .checked_mul(10i128.pow((-dec_exp) as u32))
-                .ok_or_else(overflow)?;
+            den = den.checked_mul(10i128.pow((-dec_exp) as u32)).ok_or_else(overflow)?;
         }
         num = num.checked_mul(1i128 << bin_exp).ok_or_else(overflow)?;
         if negative {
@@ -141,11 +128,7 @@ impl std::str::FromStr for Quantity {
 
 impl fmt::Display for Quantity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.milli % 1000 == 0 {
-            write!(f, "{}", self.milli / 1000)
-        } else {
-            write!(f, "{}m", self.milli)
-        }
+        if self.milli % 1000 == 0 { write!(f, "{}", self.milli / 1000) } else { write!(f, "{}m", self.milli) }
     }
 }
 
@@ -161,9 +144,7 @@ impl<'de> Deserialize<'de> for Quantity {
                 Quantity::parse(v).map_err(E::custom)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Quantity, E> {
-                v.checked_mul(1000)
-                    .map(Quantity::from_milli)
-                    .ok_or_else(|| E::custom("quantity out of range"))
+                v.checked_mul(1000).map(Quantity::from_milli).ok_or_else(|| E::custom("quantity out of range"))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Quantity, E> {
                 i64::try_from(v)

@@ -158,10 +158,7 @@ impl MetricSpec {
     /// `External` metric with the given target (`Value` or `AverageValue`).
     pub fn external(metric: &str, target: MetricTarget) -> Self {
         Self {
-            external: Some(ExternalMetricSource {
-                metric: MetricIdentifier::named(metric),
-                target,
-            }),
+            external: Some(ExternalMetricSource { metric: MetricIdentifier::named(metric), target }),
             ..Self::empty(MetricSourceType::External)
         }
     }
@@ -220,10 +217,7 @@ pub struct MetricIdentifier {
 
 impl MetricIdentifier {
     pub fn named(name: &str) -> Self {
-        Self {
-            name: name.to_string(),
-            selector: None,
-        }
+        Self { name: name.to_string(), selector: None }
     }
 }
 
@@ -258,21 +252,11 @@ impl MetricTarget {
     }
 
     pub fn value(v: Quantity) -> Self {
-        Self {
-            type_: MetricTargetType::Value,
-            value: Some(v),
-            average_value: None,
-            average_utilization: None,
-        }
+        Self { type_: MetricTargetType::Value, value: Some(v), average_value: None, average_utilization: None }
     }
 
     pub fn average_value(v: Quantity) -> Self {
-        Self {
-            type_: MetricTargetType::AverageValue,
-            value: None,
-            average_value: Some(v),
-            average_utilization: None,
-        }
+        Self { type_: MetricTargetType::AverageValue, value: None, average_value: Some(v), average_utilization: None }
     }
 }
 
@@ -324,18 +308,10 @@ pub struct HpaScalingPolicy {
 
 impl HpaScalingPolicy {
     pub fn pods(value: i32, period_seconds: i32) -> Self {
-        Self {
-            type_: PolicyType::Pods,
-            value,
-            period_seconds,
-        }
+        Self { type_: PolicyType::Pods, value, period_seconds }
     }
 
     pub fn percent(value: i32, period_seconds: i32) -> Self {
-        Self {
-            type_: PolicyType::Percent,
-            value,
-            period_seconds,
-        }
+        Self { type_: PolicyType::Percent, value, period_seconds }
     }
 }

@@ -56,21 +56,12 @@ fn manifest_spec_deserializes_with_camel_case_names() {
     assert_eq!(s.min_replicas, Some(2));
     assert_eq!(s.max_replicas, 20);
     assert_eq!(s.metrics.len(), 2);
-    assert_eq!(
-        s.metrics[1].external.as_ref().unwrap().target.average_value,
-        Some(Quantity::from_milli(500))
-    );
+    assert_eq!(s.metrics[1].external.as_ref().unwrap().target.average_value, Some(Quantity::from_milli(500)));
     let b = s.behavior.as_ref().unwrap();
-    assert_eq!(
-        b.scale_down.as_ref().unwrap().tolerance,
-        Some(Quantity::from_milli(50))
-    );
+    assert_eq!(b.scale_down.as_ref().unwrap().tolerance, Some(Quantity::from_milli(50)));
     let resolved = b.resolve(300);
     assert_eq!(resolved.scale_down.stabilization_window_seconds, 120);
-    assert_eq!(
-        resolved.scale_down.policies,
-        vec![HpaScalingPolicy::percent(100, 15)]
-    );
+    assert_eq!(resolved.scale_down.policies, vec![HpaScalingPolicy::percent(100, 15)]);
     assert_eq!(resolved.scale_up.select_policy, SelectPolicy::Max);
 }
 
@@ -79,17 +70,8 @@ fn validation_names_field_paths_and_warns_on_unmodeled_fields() {
     let m: Manifest = serde_saphyr::from_str(MANIFEST).unwrap();
     let v = m.spec.validate();
     let errors: Vec<String> = v.errors.iter().map(|e| e.to_string()).collect();
-    assert_eq!(
-        errors,
-        vec!["spec.behavior.scaleUp.policies[0].periodSeconds: must be > 0"]
-    );
-    assert!(
-        v.warnings
-            .iter()
-            .any(|w| w.starts_with("spec.metrics[1].external.metric.selector")),
-        "{:?}",
-        v.warnings
-    );
+    assert_eq!(errors, vec!["spec.behavior.scaleUp.policies[0].periodSeconds: must be > 0"]);
+    assert!(v.warnings.iter().any(|w| w.starts_with("spec.metrics[1].external.metric.selector")), "{:?}", v.warnings);
 }
 
 #[test]
@@ -111,10 +93,7 @@ fn external_spec(behavior: Option<HorizontalPodAutoscalerBehavior>) -> Horizonta
     HorizontalPodAutoscalerSpec {
         min_replicas: Some(1),
         max_replicas: 100,
-        metrics: vec![MetricSpec::external(
-            "q",
-            MetricTarget::average_value(Quantity::from_units(10)),
-        )],
+        metrics: vec![MetricSpec::external("q", MetricTarget::average_value(Quantity::from_units(10)))],
         behavior,
         ..Default::default()
     }
@@ -124,10 +103,7 @@ fn observed(replicas: i32, total: i64) -> Observed {
     Observed {
         spec_replicas: replicas,
         status_replicas: replicas,
-        external_metrics: vec![ExternalMetricValue {
-            metric: "q".into(),
-            value_milli: total * 1000,
-        }],
+        external_metrics: vec![ExternalMetricValue { metric: "q".into(), value_milli: total * 1000 }],
         ..Default::default()
     }
 }
@@ -165,10 +141,7 @@ fn legacy_scale_down_waits_for_the_window() {
 fn behavior_policies_use_event_history_across_syncs() {
     // 2 pods per 60 s, no stabilization: 1 → 3 → (held) → 5 after the period expires.
     let spec = external_spec(Some(HorizontalPodAutoscalerBehavior {
-        scale_up: Some(HpaScalingRules {
-            policies: Some(vec![HpaScalingPolicy::pods(2, 60)]),
-            ..Default::default()
-        }),
+        scale_up: Some(HpaScalingRules { policies: Some(vec![HpaScalingPolicy::pods(2, 60)]), ..Default::default() }),
         scale_down: None,
     }));
     let mut c = HpaController::default();
@@ -187,22 +160,14 @@ fn behavior_policies_use_event_history_across_syncs() {
 fn per_direction_tolerance_from_behavior() {
     // ratio 1.08: inside the default 10% band, outside a 5% scale-up tolerance.
     let mut spec = external_spec(None);
-    spec.metrics = vec![MetricSpec::external(
-        "q",
-        MetricTarget::value(Quantity::from_units(100)),
-    )];
+    spec.metrics = vec![MetricSpec::external("q", MetricTarget::value(Quantity::from_units(100)))];
     let mut obs = observed(10, 108);
-    obs.pods = (0..10)
-        .map(|i| PodInfo::running(&format!("p{i}"), vec![]))
-        .collect();
+    obs.pods = (0..10).map(|i| PodInfo::running(&format!("p{i}"), vec![])).collect();
     let mut c = HpaController::default();
     let d = c.sync(&spec, &obs, 0);
     assert_eq!(d.reason, Reason::Tolerance);
     spec.behavior = Some(HorizontalPodAutoscalerBehavior {
-        scale_up: Some(HpaScalingRules {
-            tolerance: Some(Quantity::parse("0.05").unwrap()),
-            ..Default::default()
-        }),
+        scale_up: Some(HpaScalingRules { tolerance: Some(Quantity::parse("0.05").unwrap()), ..Default::default() }),
         scale_down: None,
     });
     let mut c = HpaController::default();
