@@ -42,10 +42,18 @@ pub fn from_document<T: DeserializeOwned>(path: &Path, doc: &Document<'_>) -> Re
 pub fn yaml_error(path: &Path, err: &serde_saphyr::Error, line_offset: u64) -> Error {
     let message = err.without_snippet().to_string();
     // The library prefixes its own "line N column M:"; we print the place ourselves.
-    let message = strip_location_prefix(&message);
-    let e = Error::new(message.to_string()).in_file(path).fix(
-        "fix the YAML at this place (indentation with spaces, `key: value` pairs, quotes around strings with special characters)",
-    );
+    let mut message = strip_location_prefix(&message);
+    if let Some(i) = message.rfind(" at line ") {
+        message = &message[..i];
+    }
+    let fix = if message.starts_with("unknown field") {
+        "remove the field or correct its spelling (the fields allowed here are listed)"
+    } else if message.starts_with("missing field") {
+        "add the field"
+    } else {
+        "fix the YAML at this place (indentation with spaces, `key: value` pairs, quotes around strings with special characters)"
+    };
+    let e = Error::new(message.to_string()).in_file(path).fix(fix);
     match err.location() {
         Some(loc) => e.at_line(loc.line() + line_offset, Some(loc.column())),
         None => e,

@@ -203,6 +203,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         .map(|(wl, l)| WorkloadResult {
             summary: WorkloadSummary::from_totals(&wl.name, &l.total, &l.run_hist, l.peak_demand, duration),
             name: wl.name.clone(),
+            totals: l.total,
             series: l.series,
             hist: l.run_hist,
         })

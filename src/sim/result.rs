@@ -72,6 +72,8 @@ pub struct WorkloadSummary {
     /// Share of requests served within the latency objective.
     pub slo_attainment: f64,
     pub latency_ms: LatencySummary,
+    /// Mean time a served request waited for a server, milliseconds.
+    pub mean_queue_wait_ms: f64,
     pub mean_demand_rps: f64,
     pub peak_demand_rps: f64,
     pub cpu_core_hours: f64,
@@ -88,6 +90,7 @@ impl WorkloadSummary {
             failed_share: share(t.failed),
             slo_attainment: if t.arrived > 0.0 { t.good / t.arrived } else { 1.0 },
             latency_ms: LatencySummary::of(hist),
+            mean_queue_wait_ms: if t.served > 0.0 { t.wait_ms_total / t.served } else { 0.0 },
             mean_demand_rps: t.arrived / (duration as f64 / 1000.0),
             peak_demand_rps: peak,
             cpu_core_hours: t.cpu_seconds / 3600.0,
@@ -98,6 +101,7 @@ impl WorkloadSummary {
 #[derive(Debug, Clone)]
 pub struct WorkloadResult {
     pub name: String,
+    pub totals: StepStats,
     pub summary: WorkloadSummary,
     pub series: Series,
     pub hist: LatencyHistogram,
@@ -139,14 +143,7 @@ impl RunResult {
             peak = peak.max(workloads.iter().map(|w| w.series.demand_rps[i]).sum());
         }
         for w in &workloads {
-            let s = &w.summary;
-            totals.add(&StepStats {
-                arrived: s.requests,
-                served: s.served,
-                failed: s.failed,
-                good: s.slo_attainment * s.requests,
-                cpu_seconds: s.cpu_core_hours * 3600.0,
-            });
+            totals.add(&w.totals);
             hist.merge(&w.hist);
         }
         RunResult {

@@ -55,6 +55,7 @@ impl FluidQueue {
         let wait_ms = |q: f64| q / capacity * 1000.0;
         let good_uniform = |w0: f64, w1: f64, n: f64, stats: &mut StepStats, hist: &mut LatencyHistogram| {
             hist.add_uniform(s + w0, s + w1, n);
+            stats.wait_ms_total += n * (w0 + w1) / 2.0;
             stats.good += n * uniform_share_below(s + w0, s + w1, slo_ms);
         };
         let net = lambda - capacity;
@@ -115,6 +116,7 @@ impl FluidQueue {
             hist.add_point(s, n * wait.p_wait);
         }
         stats.good += n * wait.cdf(slo_ms - s);
+        stats.wait_ms_total += n * wait.mean_ms();
     }
 }
 

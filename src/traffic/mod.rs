@@ -67,6 +67,9 @@ pub struct StepStats {
     pub good: f64,
     /// CPU used by the workload's ready pods, core-seconds.
     pub cpu_seconds: f64,
+    /// Sum of the queueing delays of served requests, milliseconds (exact, unlike the
+    /// histogram): mean wait = wait_ms_total / served.
+    pub wait_ms_total: f64,
 }
 
 impl StepStats {
@@ -76,5 +79,6 @@ impl StepStats {
         self.failed += other.failed;
         self.good += other.good;
         self.cpu_seconds += other.cpu_seconds;
+        self.wait_ms_total += other.wait_ms_total;
     }
 }

@@ -58,6 +58,7 @@ impl RequestQueue {
         let latency = wait_ms + p.service_ms;
         hist.add_point(latency, 1.0);
         stats.served += 1.0;
+        stats.wait_ms_total += wait_ms;
         if latency <= slo_ms {
             stats.good += 1.0;
         }
