@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::model::units::{format_duration, parse_duration};
-use crate::model::{Scenario, load_scenario};
+use crate::model::{Overrides, Scenario, load_scenario, load_scenario_with};
 use crate::trace::{
     self, CsvOptions, GapPolicy, PrometheusOptions, RequestsOptions, Spike, SpikeShape, Trace, ValueKind,
 };
@@ -35,6 +35,12 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
+        /// Override the simulated duration (e.g. 365d).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Override the output step (e.g. 1h).
+        #[arg(long)]
+        output_step: Option<String>,
     },
     /// Check a scenario and everything it refers to, without running it.
     Validate { scenario: Option<PathBuf> },
@@ -201,9 +207,9 @@ pub fn main() -> std::process::ExitCode {
 
 fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Run { scenario, out, seed } => {
+        Command::Run { scenario, out, seed, duration, output_step } => {
             let path = scenario.unwrap_or_else(default_scenario);
-            let scenario = load_scenario(&path)?;
+            let scenario = load_scenario_with(&path, &Overrides { duration, output_step, fidelity: None })?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
             crate::report::check_output_dir(&out)?;
             let result = crate::sim::run(&scenario, seed)?;
@@ -311,13 +317,16 @@ fn ms(x: Option<f64>) -> String {
 }
 
 fn print_run(s: &Scenario, r: &crate::sim::RunResult, out: &Path) {
+    let fidelity = match r.fidelity {
+        crate::model::Fidelity::Fluid => "fluid",
+        crate::model::Fidelity::Request => "request-level",
+    };
     println!(
-        "{} — {} from {} (seed {}, {:?} fidelity)",
+        "{} — {} from {} (seed {}, {fidelity} service model)",
         s.name,
         format_duration(s.duration_ms),
         crate::report::rfc3339(s.start),
-        r.seed,
-        r.fidelity
+        r.seed
     );
     println!("{:<16} {:>14} {:>10} {:>12} {:>10} {:>10}", "workload", "requests", "failed", "within SLO", "p95", "p99");
     for w in r.workloads.iter().map(|w| &w.summary).chain(std::iter::once(&r.total)) {

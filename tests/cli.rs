@@ -104,26 +104,48 @@ fn run_writes_every_output() {
     let f = Fixture::new();
     let out = f.run("out");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for file in ["summary.json", "timeseries.csv", "decisions.csv", "charts/total.png", "charts/total.svg", "charts/web.png", "charts/spike1_total.png"] {
+    for file in [
+        "summary.json",
+        "timeseries.csv",
+        "decisions.csv",
+        "charts/total.png",
+        "charts/total.svg",
+        "charts/web.png",
+        "charts/spike1_total.png",
+    ] {
         assert!(f.path("out").join(file).is_file(), "missing {file}");
     }
     let ts = std::fs::read_to_string(f.path("out/timeseries.csv")).unwrap();
     let header = ts.lines().next().unwrap();
-    for col in ["time", "workload", "demand_rps", "served_rps", "failed_rps", "ready_pods", "desired_pods", "pending_pods", "p99_latency_ms"] {
+    for col in [
+        "time",
+        "workload",
+        "demand_rps",
+        "served_rps",
+        "failed_rps",
+        "ready_pods",
+        "desired_pods",
+        "pending_pods",
+        "p99_latency_ms",
+    ] {
         assert!(header.split(',').any(|c| c == col), "timeseries.csv lacks {col}");
     }
     assert_eq!(ts.lines().count(), 1 + 120, "one row per minute for two hours");
     assert!(ts.lines().nth(1).unwrap().starts_with("2026-07-04T00:00:00Z,web,"));
     let decisions = std::fs::read_to_string(f.path("out/decisions.csv")).unwrap();
     assert!(decisions.starts_with("time,controller,object,action,from,to,reason\n"));
-    let summary: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f.path("out/summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("out/summary.json")).unwrap()).unwrap();
     let total = &summary["total"];
     // The spike overwhelms 4 pods × 8 / 50 ms = 640 rps, so some requests fail.
     assert!(total["failed"].as_f64().unwrap() > 0.0);
     let requests = total["requests"].as_f64().unwrap();
     let served = total["served"].as_f64().unwrap();
     let failed = total["failed"].as_f64().unwrap();
-    assert!((requests - served - failed).abs() <= 1.0 + requests * 1e-9, "conservation: {requests} vs {served} + {failed}");
+    assert!(
+        (requests - served - failed).abs() <= 1.0 + requests * 1e-9,
+        "conservation: {requests} vs {served} + {failed}"
+    );
     for key in ["slo_attainment", "failed_share"] {
         assert!(total[key].as_f64().is_some(), "summary lacks {key}");
     }
@@ -142,10 +164,21 @@ fn same_seed_same_bytes_other_seed_other_bytes() {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
         assert_eq!(x.strip_prefix(f.path("a")).unwrap(), y.strip_prefix(f.path("b")).unwrap());
-        assert!(std::fs::read(x).unwrap() == std::fs::read(y).unwrap(), "{} differs between identical runs", x.display());
+        assert!(
+            std::fs::read(x).unwrap() == std::fs::read(y).unwrap(),
+            "{} differs between identical runs",
+            x.display()
+        );
     }
     // The noise is seeded: another seed must change the numbers.
-    let other = capsim(&["run", f.path("scenario.yaml").to_str().unwrap(), "--out", f.path("c").to_str().unwrap(), "--seed", "8"]);
+    let other = capsim(&[
+        "run",
+        f.path("scenario.yaml").to_str().unwrap(),
+        "--out",
+        f.path("c").to_str().unwrap(),
+        "--seed",
+        "8",
+    ]);
     assert!(other.status.success());
     assert_ne!(std::fs::read(f.path("a/timeseries.csv")).unwrap(), std::fs::read(f.path("c/timeseries.csv")).unwrap());
 }
@@ -160,7 +193,8 @@ fn request_level_fidelity_runs_and_agrees_roughly() {
     let g = Fixture::new();
     g.edit("scenario.yaml", ", noise_cv: 0.1", "");
     assert!(g.run("fluid").status.success());
-    let read = |p: PathBuf| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
+    let read =
+        |p: PathBuf| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap() };
     let (r, fl) = (read(f.path("req/summary.json")), read(g.path("fluid/summary.json")));
     let (rf, ff) = (r["total"]["failed"].as_f64().unwrap(), fl["total"]["failed"].as_f64().unwrap());
     assert!((rf - ff).abs() < 0.05 * ff, "failed: request-level {rf}, fluid {ff}");
@@ -179,7 +213,11 @@ fn assert_rejected(f: &Fixture, file: &str, expect: &[&str]) {
         assert!(stderr.contains(e), "error lacks {e:?}: {stderr}");
     }
     assert!(stderr.contains("fix:"), "error gives no fix: {stderr}");
-    let leftovers: Vec<_> = std::fs::read_dir(f.dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.contains("out")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(f.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("out"))
+        .collect();
     assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
 }
 
@@ -356,7 +394,15 @@ fn trace_inspect_and_transform() {
     assert_eq!(stats["max_rps"], 160.0);
     assert_eq!(stats["gaps"], 0);
     let out = capsim(&[
-        "trace", "transform", f.path("trace.csv").to_str().unwrap(), "--scale", "2", "--spike", "30m,10,1m,10m,5m", "-o", f.path("t2.csv").to_str().unwrap(),
+        "trace",
+        "transform",
+        f.path("trace.csv").to_str().unwrap(),
+        "--scale",
+        "2",
+        "--spike",
+        "30m,10,1m,10m,5m",
+        "-o",
+        f.path("t2.csv").to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = capsim(&["trace", "inspect", f.path("t2.csv").to_str().unwrap(), "--json"]);

@@ -30,7 +30,11 @@ fn request_level_mean_wait_matches_erlang_c() {
         let exact = MmcWait::new(servers, lambda, p.service_ms).unwrap().mean_ms();
         let rel = (measured - exact).abs() / exact;
         eprintln!("ρ={rho}: {:.0} requests, mean wait {measured:.4} ms vs Erlang C {exact:.4} ms", stats.served);
-        assert!(rel < 0.02, "ρ={rho}: simulated mean wait {measured:.4} ms, Erlang C {exact:.4} ms ({:.2} % off)", rel * 100.0);
+        assert!(
+            rel < 0.02,
+            "ρ={rho}: simulated mean wait {measured:.4} ms, Erlang C {exact:.4} ms ({:.2} % off)",
+            rel * 100.0
+        );
     }
 }
 
@@ -98,13 +102,34 @@ fn fluid_matches_request_level_on_step_load() {
     let f = step_load(|load, s, h| fluid.advance(&p, load, 1_000, s, h));
     let mut req = RequestQueue::new(RngStreams::new(3, "step", 0).stream("requests"));
     let r = step_load(|load, s, h| req.advance(&p, load, 1_000, s, h));
-    eprintln!("fluid:   arrived {:.0} served {:.0} failed {:.0} good {:.4} p50 {:.1} p99 {:.1}", f.arrived, f.served, f.failed, f.good / f.arrived, f.p50, f.p99);
-    eprintln!("request: arrived {:.0} served {:.0} failed {:.0} good {:.4} p50 {:.1} p99 {:.1}", r.arrived, r.served, r.failed, r.good / r.arrived, r.p50, r.p99);
+    eprintln!(
+        "fluid:   arrived {:.0} served {:.0} failed {:.0} good {:.4} p50 {:.1} p99 {:.1}",
+        f.arrived,
+        f.served,
+        f.failed,
+        f.good / f.arrived,
+        f.p50,
+        f.p99
+    );
+    eprintln!(
+        "request: arrived {:.0} served {:.0} failed {:.0} good {:.4} p50 {:.1} p99 {:.1}",
+        r.arrived,
+        r.served,
+        r.failed,
+        r.good / r.arrived,
+        r.p50,
+        r.p99
+    );
     let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * b.abs();
     assert!(close(f.arrived, r.arrived, 0.01), "arrived: fluid {} request {}", f.arrived, r.arrived);
     assert!(close(f.served, r.served, 0.01), "served: fluid {} request {}", f.served, r.served);
     assert!(close(f.failed, r.failed, 0.05), "failed: fluid {} request {}", f.failed, r.failed);
-    assert!((f.good / f.arrived - r.good / r.arrived).abs() < 0.01, "SLO attainment: fluid {} request {}", f.good / f.arrived, r.good / r.arrived);
+    assert!(
+        (f.good / f.arrived - r.good / r.arrived).abs() < 0.01,
+        "SLO attainment: fluid {} request {}",
+        f.good / f.arrived,
+        r.good / r.arrived
+    );
     assert!(close(f.p99, r.p99, 0.10), "p99: fluid {} request {}", f.p99, r.p99);
     assert!(close(f.p50, r.p50, 0.10), "p50: fluid {} request {}", f.p50, r.p50);
     // The overload must actually have failed requests, or the comparison proves nothing.

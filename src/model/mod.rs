@@ -7,4 +7,6 @@ pub mod units;
 pub mod yaml;
 
 pub use deployment::{Deployment, Manifests, Resources, load_manifests};
-pub use scenario::{Fidelity, NodeGroup, Scenario, Slo, SpikeEvent, Workload, load_scenario};
+pub use scenario::{
+    Fidelity, NodeGroup, Overrides, Scenario, Slo, SpikeEvent, Workload, load_scenario, load_scenario_with,
+};

@@ -303,10 +303,35 @@ impl Ctx<'_> {
     }
 }
 
+/// Values given on the command line that replace the scenario file's.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub duration: Option<String>,
+    pub output_step: Option<String>,
+    pub fidelity: Option<Fidelity>,
+}
+
 /// Loads and validates a scenario file and everything it refers to.
 pub fn load_scenario(path: &Path) -> Result<Scenario> {
+    load_scenario_with(path, &Overrides::default())
+}
+
+/// Like [`load_scenario`], with some fields replaced first.
+pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario> {
     let text = read_text(path)?;
-    let raw: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e, 0))?;
+    let mut raw: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e, 0))?;
+    if let Some(d) = &overrides.duration {
+        raw.duration.value = d.clone();
+    }
+    if let Some(step) = &overrides.output_step {
+        match &mut raw.output_step {
+            Some(s) => s.value = step.clone(),
+            None => raw.output_step = Some(Spanned::new(step.clone(), raw.duration.referenced, raw.duration.defined)),
+        }
+    }
+    if let Some(f) = overrides.fidelity {
+        raw.fidelity = f;
+    }
     let ctx = Ctx { path };
     if raw.kind != "Scenario" {
         return Err(ctx.field_err("kind", format!("kind is {:?}", raw.kind), "a scenario file has `kind: Scenario`"));

@@ -12,6 +12,17 @@ pub fn erlang_c(servers: u32, load: f64) -> f64 {
     if load <= 0.0 {
         return 0.0;
     }
+    let c = servers as f64;
+    let rho = load / c;
+    // Far below saturation skip the O(c) recursion when a Chernoff bound proves C < 1e-30:
+    // B(c, a) ≤ 2·P(X ≥ c) ≤ 2·e^-a·(e·a/c)^c for X ~ Poisson(a), c ≥ 2a (so P(X ≤ c) ≥ 1/2),
+    // and C ≤ B / (1 - ρ). Anything that small is below what any output can show.
+    if c >= 2.0 * load {
+        let ln_bound = std::f64::consts::LN_2 - load + c * (1.0 + load.ln() - c.ln()) - (1.0 - rho).ln();
+        if ln_bound < -69.0 {
+            return 0.0;
+        }
+    }
     let inv_load = 1.0 / load;
     let mut inv_b = 1.0f64;
     for k in 1..=servers {
@@ -21,7 +32,6 @@ pub fn erlang_c(servers: u32, load: f64) -> f64 {
             return 0.0;
         }
     }
-    let rho = load / servers as f64;
     1.0 / ((1.0 - rho) * inv_b + rho)
 }
 
@@ -79,6 +89,23 @@ mod tests {
         assert_eq!(erlang_c(4, 4.0), 1.0);
         assert_eq!(erlang_c(4, 0.0), 0.0);
         assert!(erlang_c(2000, 10.0) < 1e-100);
+    }
+
+    /// The shortcut far below saturation agrees with the full recursion.
+    #[test]
+    fn shortcut_is_below_the_bound() {
+        for c in [4u32, 16, 64, 256, 1024] {
+            for frac in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5] {
+                let a = c as f64 * frac;
+                let fast = erlang_c(c, a);
+                let mut inv_b = 1.0f64;
+                for k in 1..=c {
+                    inv_b = 1.0 + inv_b * k as f64 / a;
+                }
+                let exact = if inv_b.is_finite() { 1.0 / ((1.0 - frac) * inv_b + frac) } else { 0.0 };
+                assert!((fast - exact).abs() <= 1e-30 + 1e-12 * exact, "c={c} a={a}: {fast} vs {exact}");
+            }
+        }
     }
 
     #[test]

@@ -110,7 +110,9 @@ impl FluidQueue {
         let wait = MmcWait::new(p.servers(pods), lambda, p.service_ms).expect("stable by construction");
         let s = p.service_ms;
         hist.add_point(s, n * (1.0 - wait.p_wait));
-        if wait.p_wait * n > 1e-9 {
+        // A waiting share below one in a million cannot move any reported percentile (p99.99 at
+        // most): count it at the service time and skip the tail's bucket walk.
+        if wait.p_wait > 1e-6 {
             hist.add_shifted_exponential(s, wait.theta_per_ms, n * wait.p_wait);
         } else {
             hist.add_point(s, n * wait.p_wait);

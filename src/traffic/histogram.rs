@@ -15,7 +15,10 @@ fn ln_ratio() -> f64 {
 
 /// Lower edge of bucket `i` (bucket 0 also holds everything below MIN_MS).
 fn edge(i: usize) -> f64 {
-    if i == 0 { 0.0 } else { MIN_MS * RATIO.powi(i as i32) }
+    static EDGES: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let edges =
+        EDGES.get_or_init(|| (0..=BUCKETS).map(|i| if i == 0 { 0.0 } else { MIN_MS * RATIO.powi(i as i32) }).collect());
+    edges[i.min(BUCKETS)]
 }
 
 fn bucket(ms: f64) -> usize {
