@@ -87,7 +87,25 @@ struct SummaryJson<'a> {
     slo: Slo,
     total: Rounded,
     workloads: Vec<Rounded>,
+    spikes: Vec<SpikeJson>,
     notes: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SpikeJson {
+    start: String,
+    end: String,
+    factor: f64,
+    workloads: Vec<String>,
+    /// From the spike's start to 30 minutes after its end.
+    window_requests: f64,
+    window_failed: f64,
+    window_failed_share: f64,
+    window_slo_attainment: f64,
+    peak_demand_rps: f64,
+    capacity_at_start_rps: f64,
+    peak_capacity_rps: f64,
+    caught_up_after_s: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -164,6 +182,24 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
         slo: Slo { latency_ms: r.slo_latency_ms, target: r.slo_target, met: r.total.slo_attainment >= r.slo_target },
         total: rounded(&r.total),
         workloads: r.workloads.iter().map(|w| rounded(&w.summary)).collect(),
+        spikes: r
+            .spikes
+            .iter()
+            .map(|s| SpikeJson {
+                start: rfc3339(r.start_ms + s.start_ms as i64),
+                end: rfc3339(r.start_ms + s.end_ms as i64),
+                factor: s.factor,
+                workloads: s.workloads.clone(),
+                window_requests: round(s.requests, 0),
+                window_failed: round(s.failed, 0),
+                window_failed_share: round(s.failed_share, 6),
+                window_slo_attainment: round(s.slo_attainment, 6),
+                peak_demand_rps: round(s.peak_demand_rps, 3),
+                capacity_at_start_rps: round(s.capacity_at_start_rps, 3),
+                peak_capacity_rps: round(s.peak_capacity_rps, 3),
+                caught_up_after_s: s.caught_up_after_s,
+            })
+            .collect(),
         notes: &r.notes,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::new(format!("cannot encode summary: {e}")))?;

@@ -5,7 +5,7 @@
 
 mod result;
 
-pub use result::{Decision, LatencySummary, RunResult, Series, WorkloadResult, WorkloadSummary};
+pub use result::{Decision, LatencySummary, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary};
 
 use crate::cluster::Cluster;
 use crate::engine::{EventQueue, Lane, LaneSet, Millis, RngStreams};

@@ -124,6 +124,74 @@ pub struct RunResult {
     pub total_latency_ms: Vec<[Option<f64>; 3]>,
     pub decisions: Vec<Decision>,
     pub notes: Vec<String>,
+    /// How the run went during each spike event.
+    pub spikes: Vec<SpikeSummary>,
+}
+
+/// How a spike went, over the workloads it hit, from its start to 30 minutes after its end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpikeSummary {
+    pub start_ms: Millis,
+    pub end_ms: Millis,
+    pub factor: f64,
+    pub workloads: Vec<String>,
+    pub requests: f64,
+    pub failed: f64,
+    pub failed_share: f64,
+    pub slo_attainment: f64,
+    pub peak_demand_rps: f64,
+    pub capacity_at_start_rps: f64,
+    pub peak_capacity_rps: f64,
+    /// Seconds from the spike's start until every later step of the window had capacity ≥
+    /// demand and (almost) no failures; `None` if that never happened in the window.
+    pub caught_up_after_s: Option<f64>,
+}
+
+impl SpikeSummary {
+    fn compute(ev: &crate::model::SpikeEvent, start_ms: i64, step_ms: Millis, workloads: &[WorkloadResult]) -> Option<Self> {
+        let from = (ev.spike.start - start_ms).max(0) as Millis;
+        let to = (ev.spike.end() - start_ms).max(0) as Millis + 30 * crate::engine::MINUTE;
+        let hit: Vec<&WorkloadResult> = workloads.iter().filter(|w| ev.workloads.contains(&w.name)).collect();
+        let series = &hit.first()?.series;
+        let steps: Vec<usize> = (0..series.len()).filter(|&i| series.time_ms[i] + step_ms > from && series.time_ms[i] < to).collect();
+        if steps.is_empty() {
+            return None;
+        }
+        let sum = |f: &dyn Fn(&Series, usize) -> f64, i: usize| hit.iter().map(|w| f(&w.series, i)).sum::<f64>();
+        let secs = step_ms as f64 / 1000.0;
+        let (mut requests, mut failed, mut good, mut peak_demand, mut peak_capacity) = (0.0, 0.0, 0.0, 0.0f64, 0.0f64);
+        let mut caught_up: Option<Millis> = None;
+        for &i in &steps {
+            let demand = sum(&|s, i| s.demand_rps[i], i);
+            let capacity = sum(&|s, i| s.capacity_rps[i], i);
+            let fail = sum(&|s, i| s.failed_rps[i], i);
+            requests += sum(&|s, i| s.arrived[i], i);
+            failed += fail * secs;
+            good += sum(&|s, i| s.slo_good[i], i);
+            peak_demand = peak_demand.max(demand);
+            peak_capacity = peak_capacity.max(capacity);
+            let healthy = capacity >= demand && fail <= 0.001 * demand;
+            match (healthy, caught_up) {
+                (true, None) => caught_up = Some(series.time_ms[i]),
+                (false, Some(_)) => caught_up = None,
+                _ => {}
+            }
+        }
+        Some(SpikeSummary {
+            start_ms: from,
+            end_ms: (ev.spike.end() - start_ms).max(0) as Millis,
+            factor: ev.spike.factor,
+            workloads: ev.workloads.clone(),
+            requests,
+            failed,
+            failed_share: if requests > 0.0 { failed / requests } else { 0.0 },
+            slo_attainment: if requests > 0.0 { good / requests } else { 1.0 },
+            peak_demand_rps: peak_demand,
+            capacity_at_start_rps: sum(&|s, i| s.capacity_rps[i], steps[0]),
+            peak_capacity_rps: peak_capacity,
+            caught_up_after_s: caught_up.map(|t| t.saturating_sub(from) as f64 / 1000.0),
+        })
+    }
 }
 
 impl RunResult {
@@ -146,6 +214,11 @@ impl RunResult {
             totals.add(&w.totals);
             hist.merge(&w.hist);
         }
+        let spikes = scenario
+            .spikes
+            .iter()
+            .filter_map(|ev| SpikeSummary::compute(ev, scenario.start, scenario.output_step_ms, &workloads))
+            .collect();
         RunResult {
             scenario: scenario.name.clone(),
             seed,
@@ -160,6 +233,7 @@ impl RunResult {
             total_latency_ms,
             decisions,
             notes: scenario.notes.clone(),
+            spikes,
         }
     }
 }
