@@ -238,6 +238,8 @@ fn priority_ties_go_to_random() {
         let g2 = prio_choose(&cfg, &opts[..2], &mut r).unwrap();
         assert!(g2 == "my-asg.t2.large" || g2 == "my-asg.t3.large");
     }
+    // The seeded tie-break really varies between the two tied groups.
+    assert_eq!(seen.len(), 2);
 }
 
 /// TestPriorityExpanderCorrecltyHandlesConfigUpdate: oneEntryConfig → t2.large (t3.large and

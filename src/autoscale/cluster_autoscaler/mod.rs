@@ -37,3 +37,6 @@ pub use types::{
     effective_requests,
 };
 pub use utilization::{Resource, UtilizationInfo, calculate as node_utilization};
+
+#[cfg(test)]
+mod tests;

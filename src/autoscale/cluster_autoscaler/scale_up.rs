@@ -135,7 +135,7 @@ pub fn scale_up(input: &ScaleUpInput, rng: &mut StreamRng) -> ScaleUpOutcome {
             candidates.push(p);
         }
     }
-    candidates.sort_by(|a, b| b.priority.cmp(&a.priority));
+    candidates.sort_by_key(|p| std::cmp::Reverse(p.priority));
 
     let mut rooms = rooms(input);
     let mut schedulable = Vec::new();
