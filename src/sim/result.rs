@@ -148,12 +148,18 @@ pub struct SpikeSummary {
 }
 
 impl SpikeSummary {
-    fn compute(ev: &crate::model::SpikeEvent, start_ms: i64, step_ms: Millis, workloads: &[WorkloadResult]) -> Option<Self> {
+    fn compute(
+        ev: &crate::model::SpikeEvent,
+        start_ms: i64,
+        step_ms: Millis,
+        workloads: &[WorkloadResult],
+    ) -> Option<Self> {
         let from = (ev.spike.start - start_ms).max(0) as Millis;
         let to = (ev.spike.end() - start_ms).max(0) as Millis + 30 * crate::engine::MINUTE;
         let hit: Vec<&WorkloadResult> = workloads.iter().filter(|w| ev.workloads.contains(&w.name)).collect();
         let series = &hit.first()?.series;
-        let steps: Vec<usize> = (0..series.len()).filter(|&i| series.time_ms[i] + step_ms > from && series.time_ms[i] < to).collect();
+        let steps: Vec<usize> =
+            (0..series.len()).filter(|&i| series.time_ms[i] + step_ms > from && series.time_ms[i] < to).collect();
         if steps.is_empty() {
             return None;
         }
