@@ -102,13 +102,20 @@ pub fn insufficient_resources(pod: &PodInfo, node: &NodeInfo, args: &FitFilterAr
     check("memory", req.memory, used.memory, alloc.memory);
     for (name, want) in &req.extended {
         let group = name.split('/').next().unwrap_or("");
-        if name.contains('/') && (args.ignored_resources.contains(name) || args.ignored_resource_groups.contains(group))
+        if is_extended_resource_name(name)
+            && (args.ignored_resources.contains(name) || args.ignored_resource_groups.contains(group))
         {
             continue;
         }
         check(name, *want, used.get(name), alloc.get(name));
     }
     out
+}
+
+/// Upstream `IsExtendedResourceName`: a domain-prefixed name outside `kubernetes.io` (only these
+/// may be ignored by the Fit filter).
+fn is_extended_resource_name(name: &str) -> bool {
+    name.contains('/') && !name.contains("kubernetes.io/") && !name.starts_with("requests.")
 }
 
 /// NodeResourcesFit filter.
