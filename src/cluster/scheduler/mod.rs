@@ -155,3 +155,6 @@ pub fn schedule_or_preempt(
         Err(e) => Err(e),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -301,7 +301,7 @@ pub fn select_node(scores: &[NodeScore], tie_break: TieBreak) -> Option<usize> {
             let mut chosen = tied.next()?;
             for (seen, i) in (2u64..).zip(tied) {
                 // Replace with probability 1/seen, as upstream's reservoir sampling does.
-                if splitmix64(&mut state) % seen == 0 {
+                if splitmix64(&mut state).is_multiple_of(seen) {
                     chosen = i;
                 }
             }
