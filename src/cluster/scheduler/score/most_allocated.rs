@@ -1,0 +1,25 @@
+//! MostAllocated: favours fuller nodes (bin packing). Per resource `requested × 100 / capacity`,
+//! with requested capped at capacity (pods without requests get defaults and may overshoot).
+
+use super::super::types::MAX_NODE_SCORE;
+use super::ResourceSpec;
+
+fn most_requested_score(requested: i64, capacity: i64) -> i64 {
+    if capacity == 0 {
+        return 0;
+    }
+    requested.min(capacity) * MAX_NODE_SCORE / capacity
+}
+
+/// Scores requested/allocatable vectors; resources with zero allocatable are skipped.
+pub fn score(requested: &[i64], allocatable: &[i64], resources: &[ResourceSpec]) -> i64 {
+    let (mut node_score, mut weight_sum) = (0, 0);
+    for i in 0..requested.len() {
+        if allocatable[i] == 0 {
+            continue;
+        }
+        node_score += most_requested_score(requested[i], allocatable[i]) * resources[i].weight;
+        weight_sum += resources[i].weight;
+    }
+    if weight_sum == 0 { 0 } else { node_score / weight_sum }
+}
