@@ -32,8 +32,10 @@ fn nasa_july_1995_per_minute_counts() {
 
 #[test]
 fn azure_llm_conversation_requests() {
-    let opts = RequestsOptions { time_column: Some("TIMESTAMP".into()), utc_offset: Some("+00:00".into()), bin_ms: 60_000 };
-    let t = read_requests_csv(&dataset("azure-llm-inference-2023-conv/AzureLLMInferenceTrace_conv.csv"), &opts).unwrap();
+    let opts =
+        RequestsOptions { time_column: Some("TIMESTAMP".into()), utc_offset: Some("+00:00".into()), bin_ms: 60_000 };
+    let t =
+        read_requests_csv(&dataset("azure-llm-inference-2023-conv/AzureLLMInferenceTrace_conv.csv"), &opts).unwrap();
     let s = inspect(&t);
     assert_eq!(s.total_requests.round(), 19_366.0);
     assert_eq!(s.segments, 60);
