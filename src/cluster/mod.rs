@@ -91,7 +91,15 @@ impl Cluster {
         }
     }
 
-    fn why_unschedulable(&self, req: &Resources) -> Unschedulable {
+    /// Frees what a pod held on node `i` (when it is gone).
+    pub fn release(&mut self, i: usize, req: &Resources) {
+        let n = &mut self.nodes[i];
+        n.requested = Resources { cpu: (n.requested.cpu - req.cpu).max(0.0), memory: (n.requested.memory - req.memory).max(0.0) };
+        n.pods = n.pods.saturating_sub(1);
+    }
+
+    /// Why a pod with these requests fits on no node right now.
+    pub fn why_unschedulable(&self, req: &Resources) -> Unschedulable {
         let mut u = Unschedulable {
             insufficient_cpu: 0,
             insufficient_memory: 0,

@@ -33,6 +33,10 @@ pub struct Deployment {
     /// Sum over the pod's containers.
     pub requests: Resources,
     pub limits: Resources,
+    /// Per container: name and requests (the HPA's ContainerResource metrics need them).
+    pub containers: Vec<(String, Resources)>,
+    /// `terminationGracePeriodSeconds`, in milliseconds (Kubernetes default 30 s).
+    pub termination_grace_ms: u64,
     pub labels: BTreeMap<String, String>,
     /// Where it was read from, for messages.
     pub source: PathBuf,
@@ -93,6 +97,8 @@ struct PodTemplate {
 struct PodSpec {
     #[serde(default)]
     containers: Vec<Container>,
+    #[serde(rename = "terminationGracePeriodSeconds", default)]
+    termination_grace_period_seconds: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -186,11 +192,13 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
     }
     let mut requests = Resources::default();
     let mut limits = Resources::default();
+    let mut containers = Vec::new();
     for (i, c) in spec.template.spec.containers.iter().enumerate() {
         let base = format!("spec.template.spec.containers[{i}].resources");
-        requests = requests.add(&read_resources(file, doc, &c.resources.requests, &format!("{base}.requests"))?);
+        let r = read_resources(file, doc, &c.resources.requests, &format!("{base}.requests"))?;
+        requests = requests.add(&r);
         limits = limits.add(&read_resources(file, doc, &c.resources.limits, &format!("{base}.limits"))?);
-        let _ = &c.name;
+        containers.push((c.name.clone().unwrap_or_else(|| format!("container-{i}")), r));
     }
     out.deployments.push(Deployment {
         name,
@@ -198,6 +206,8 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
         replicas,
         requests,
         limits,
+        containers,
+        termination_grace_ms: spec.template.spec.termination_grace_period_seconds.unwrap_or(30) * 1000,
         labels: meta.metadata.labels,
         source: file.to_path_buf(),
     });

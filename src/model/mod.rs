@@ -1,7 +1,9 @@
 //! The input schema: capsim Scenario files and the real Kubernetes manifests they import.
 //! Parsing and validation happen here; everything downstream receives validated, typed values.
 
+pub mod autoscaling;
 pub mod deployment;
+pub mod distribution;
 pub mod scenario;
 pub mod units;
 pub mod yaml;

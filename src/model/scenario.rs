@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
+use super::autoscaling::{PodAutoscaler, SignalSpec, WorkloadRefs, load_autoscalers};
 use super::deployment::{Deployment, Manifests, Resources, load_manifests};
+use super::distribution::{DurationDist, DurationSpec};
+use crate::autoscale::hpa::HpaConfig;
 use super::units::{parse_duration, parse_quantity};
 use super::yaml::{at_span, read_text, yaml_error};
 use crate::engine::{MINUTE, Millis};
@@ -46,6 +49,24 @@ struct ScenarioFile {
     events: Vec<EventSpec>,
     slo: SloSpec,
     cluster: ClusterSpec,
+    #[serde(default)]
+    controllers: ControllersSpec,
+}
+
+/// kube-controller-manager settings for the HPA.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ControllersSpec {
+    #[serde(default)]
+    hpa_sync_period: Option<Text>,
+    #[serde(default)]
+    hpa_tolerance: Option<f64>,
+    #[serde(default)]
+    hpa_downscale_stabilization: Option<Text>,
+    #[serde(default)]
+    hpa_cpu_initialization_period: Option<Text>,
+    #[serde(default)]
+    hpa_initial_readiness_delay: Option<Text>,
 }
 
 /// How requests are simulated.
@@ -118,6 +139,33 @@ struct WorkloadSpec {
     slo_latency: Option<Text>,
     traffic: TrafficSpec,
     service: ServiceSpec,
+    #[serde(default)]
+    pods: PodsSpec,
+    #[serde(default)]
+    metrics: MetricsSpec,
+    /// Bindings of trigger / metric names to simulated signals.
+    #[serde(default)]
+    signals: BTreeMap<String, SignalSpec>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PodsSpec {
+    #[serde(default)]
+    startup: Option<DurationSpec>,
+    #[serde(default)]
+    readiness_delay: Option<Text>,
+    #[serde(default)]
+    termination_grace: Option<Text>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MetricsSpec {
+    #[serde(default)]
+    scrape_interval: Option<Text>,
+    #[serde(default)]
+    resource_window: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -222,6 +270,36 @@ pub struct SpikeEvent {
     pub workloads: Vec<String>,
 }
 
+/// How a workload's pods come and go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodTiming {
+    /// From binding to a node until the containers run (image pull, start).
+    pub startup: DurationDist,
+    /// From running until Ready (readiness probe passing).
+    pub readiness_delay_ms: Millis,
+    /// How long a deleted pod holds its node resources.
+    pub termination_grace_ms: Millis,
+}
+
+/// How metrics reach the controllers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricsConfig {
+    /// Prometheus / metrics-server scrape interval.
+    pub scrape_ms: Millis,
+    /// metrics-server's CPU/memory averaging window.
+    pub resource_window_ms: Millis,
+}
+
+/// Default pod startup (assumption, from CONTROLLERS.md §6: the upstream pod-startup SLO is
+/// p99 ≤ 5 s with the image present; a cached image pull adds seconds): lognormal with median
+/// 4 s and p95 12 s. Default readiness delay: one default probe period, 10 s.
+pub const DEFAULT_STARTUP_MEDIAN_MS: f64 = 4_000.0;
+pub const DEFAULT_STARTUP_P95_MS: f64 = 12_000.0;
+pub const DEFAULT_READINESS_DELAY_MS: Millis = 10_000;
+/// Default scrape interval (Prometheus and metrics-server resolution) and metrics-server window.
+pub const DEFAULT_SCRAPE_MS: Millis = 15_000;
+pub const DEFAULT_RESOURCE_WINDOW_MS: Millis = 30_000;
+
 /// A workload ready to simulate.
 #[derive(Debug, Clone)]
 pub struct Workload {
@@ -234,6 +312,10 @@ pub struct Workload {
     pub demand: Trace,
     /// Seeded multiplicative noise applied per run.
     pub noise_cv: Option<f64>,
+    pub pods: PodTiming,
+    pub metrics: MetricsConfig,
+    /// The HPA or ScaledObject that scales it, if any.
+    pub autoscaler: Option<PodAutoscaler>,
 }
 
 /// A validated scenario.
@@ -254,6 +336,11 @@ pub struct Scenario {
     pub slo: Slo,
     pub spikes: Vec<SpikeEvent>,
     pub manifests: Manifests,
+    /// HPA controller settings (sync period in `hpa_sync_ms`).
+    pub hpa: HpaConfig,
+    pub hpa_sync_ms: Millis,
+    /// Inputs capsim read but does not model (never silently dropped).
+    pub warnings: Vec<String>,
     /// Facts about how inputs were used (e.g. a trace repeated to cover the run).
     pub notes: Vec<String>,
 }
@@ -543,6 +630,28 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
             Some(l) => ctx.duration(l, &format!("{field}.slo_latency"))? as f64,
             None => slo.latency_ms,
         };
+        let pods = PodTiming {
+            startup: match &spec.pods.startup {
+                Some(d) => DurationDist::from_spec(d, &format!("{field}.pods.startup"), path, path.parent().unwrap_or(Path::new(".")))?,
+                None => DurationDist::LogNormal {
+                    mu: DEFAULT_STARTUP_MEDIAN_MS.ln(),
+                    sigma: (DEFAULT_STARTUP_P95_MS / DEFAULT_STARTUP_MEDIAN_MS).ln() / 1.644_853_626_951_472_2,
+                },
+            },
+            readiness_delay_ms: opt_duration(&ctx, &spec.pods.readiness_delay, &format!("{field}.pods.readiness_delay"))?
+                .unwrap_or(DEFAULT_READINESS_DELAY_MS),
+            termination_grace_ms: opt_duration(&ctx, &spec.pods.termination_grace, &format!("{field}.pods.termination_grace"))?
+                .unwrap_or(deployment.termination_grace_ms),
+        };
+        let metrics = MetricsConfig {
+            scrape_ms: opt_duration(&ctx, &spec.metrics.scrape_interval, &format!("{field}.metrics.scrape_interval"))?
+                .unwrap_or(DEFAULT_SCRAPE_MS),
+            resource_window_ms: opt_duration(&ctx, &spec.metrics.resource_window, &format!("{field}.metrics.resource_window"))?
+                .unwrap_or(DEFAULT_RESOURCE_WINDOW_MS),
+        };
+        if metrics.scrape_ms == 0 || metrics.resource_window_ms == 0 {
+            return Err(ctx.field_err(&format!("{field}.metrics"), "scrape_interval and resource_window must be positive", "e.g. scrape_interval: 15s"));
+        }
         workloads.push(Workload {
             name: name.clone(),
             deployment,
@@ -550,7 +659,47 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
             slo_latency_ms,
             demand: demand.coalesced(),
             noise_cv: t.noise_cv,
+            pods,
+            metrics,
+            autoscaler: None,
         });
+    }
+
+    // Pod autoscalers from the manifests, bound to workloads.
+    let mut warnings = Vec::new();
+    let refs = WorkloadRefs {
+        names: workloads.iter().map(|w| w.name.as_str()).collect(),
+        deployments: workloads.iter().map(|w| w.deployment.name.as_str()).collect(),
+        bindings: raw.workloads.values().map(|w| &w.signals).collect(),
+    };
+    let autoscalers = load_autoscalers(&manifests, &refs, &mut warnings).map_err(|e| e.in_file(path))?;
+    for (w, a) in workloads.iter_mut().zip(autoscalers) {
+        w.autoscaler = a;
+    }
+    for (name, spec) in &raw.workloads {
+        let w = workloads.iter().find(|w| &w.name == name).expect("built above");
+        if w.autoscaler.is_none() && !spec.signals.is_empty() {
+            warnings.push(format!("workloads.{name}.signals: no HPA or ScaledObject scales this workload; bindings unused"));
+        }
+    }
+    let c = &raw.controllers;
+    let defaults = HpaConfig::default();
+    let hpa = HpaConfig {
+        tolerance: c.hpa_tolerance.unwrap_or(defaults.tolerance),
+        cpu_initialization_period_ms: opt_duration(&ctx, &c.hpa_cpu_initialization_period, "controllers.hpa_cpu_initialization_period")?
+            .unwrap_or(defaults.cpu_initialization_period_ms),
+        initial_readiness_delay_ms: opt_duration(&ctx, &c.hpa_initial_readiness_delay, "controllers.hpa_initial_readiness_delay")?
+            .unwrap_or(defaults.initial_readiness_delay_ms),
+        downscale_stabilization_ms: opt_duration(&ctx, &c.hpa_downscale_stabilization, "controllers.hpa_downscale_stabilization")?
+            .unwrap_or(defaults.downscale_stabilization_ms),
+        ..defaults
+    };
+    if !(hpa.tolerance.is_finite() && (0.0..1.0).contains(&hpa.tolerance)) {
+        return Err(ctx.field_err("controllers.hpa_tolerance", format!("tolerance {} is not in [0, 1)", hpa.tolerance), "the default is 0.1"));
+    }
+    let hpa_sync_ms = opt_duration(&ctx, &c.hpa_sync_period, "controllers.hpa_sync_period")?.unwrap_or(15_000);
+    if hpa_sync_ms == 0 {
+        return Err(ctx.field_err("controllers.hpa_sync_period", "the sync period must be positive", "the default is 15s"));
     }
 
     // Nodes.
@@ -585,6 +734,9 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         slo,
         spikes,
         manifests,
+        hpa,
+        hpa_sync_ms,
+        warnings,
         notes,
     })
 }
@@ -617,6 +769,10 @@ fn service_profile(ctx: &Ctx<'_>, s: &ServiceSpec, field: &str) -> Result<Servic
         },
         timeout_ms: ctx.duration(&s.timeout, &format!("{field}.timeout"))? as f64,
     })
+}
+
+fn opt_duration(ctx: &Ctx<'_>, span: &Option<Text>, field: &str) -> Result<Option<Millis>> {
+    span.as_ref().map(|s| ctx.duration(s, field)).transpose()
 }
 
 fn fmt_span(ms: i64) -> String {

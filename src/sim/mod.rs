@@ -1,22 +1,56 @@
-//! One run: wires the trace, the cluster and the service model together.
+//! One run: wires the trace, pods, controllers, the cluster and the service model together.
 //!
 //! A run is single-threaded and deterministic: the same scenario and seed give the same
 //! [`RunResult`], bit for bit.
 
+mod controllers;
+mod pods;
 mod result;
+mod signals;
 
+pub use pods::{Pod, PodSet, PodState};
 pub use result::{Decision, LatencySummary, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary};
+pub use signals::{SignalHistory, Totals};
+
+use controllers::{ControllerState, View};
+use rand::RngExt;
 
 use crate::cluster::Cluster;
-use crate::engine::{EventQueue, Lane, LaneSet, Millis, RngStreams};
+use crate::engine::{EventQueue, Lane, LaneSet, Millis, RngStreams, StreamRng};
 use crate::error::Result;
-use crate::model::{Fidelity, Scenario};
+use crate::model::{Fidelity, Scenario, Workload};
 use crate::trace::Trace;
 use crate::traffic::{FluidQueue, LatencyHistogram, Load, RequestQueue, ServiceProfile, StepStats};
 
-/// Event priorities at the same millisecond: demand changes first, so an output tick or a
-/// controller sees the new rate only from the next step.
-const PRIO_DEMAND: u8 = 0;
+/// Events in the heap. At the same millisecond they fire in this order (the priority), then
+/// in scheduling order; periodic controller loops run after them.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    /// A workload's demand moves to its next trace segment.
+    Demand(usize),
+    /// A pod passes its readiness probe.
+    PodReady(usize, u64),
+    /// A terminating pod is gone and frees its node.
+    PodGone(usize, u64),
+}
+
+impl Event {
+    fn priority(&self) -> u8 {
+        match self {
+            Event::Demand(_) => 0,
+            Event::PodReady(..) => 1,
+            Event::PodGone(..) => 2,
+        }
+    }
+}
+
+/// Periodic loops, one lane each.
+#[derive(Debug, Clone, Copy)]
+enum Loop {
+    Output,
+    Hpa(usize),
+    KedaPoll(usize),
+}
 
 enum Queue {
     Fluid(FluidQueue),
@@ -24,14 +58,7 @@ enum Queue {
 }
 
 impl Queue {
-    fn advance(
-        &mut self,
-        p: &ServiceProfile,
-        load: Load,
-        dt: Millis,
-        stats: &mut StepStats,
-        hist: &mut LatencyHistogram,
-    ) {
+    fn advance(&mut self, p: &ServiceProfile, load: Load, dt: Millis, stats: &mut StepStats, hist: &mut LatencyHistogram) {
         match self {
             Queue::Fluid(q) => q.advance(p, load, dt, stats, hist),
             Queue::Request(q) => q.advance(p, load, dt, stats, hist),
@@ -51,9 +78,13 @@ struct Live {
     segment: usize,
     lambda: f64,
     queue: Queue,
-    ready: u32,
-    desired: u32,
-    pending: u32,
+    pods: PodSet,
+    startup_rng: StreamRng,
+    history: SignalHistory,
+    totals: Totals,
+    controller: Option<ControllerState>,
+    /// Pods already reported as pending (so each gets one decision row).
+    pending_reported: u32,
     step: StepStats,
     step_hist: LatencyHistogram,
     run_hist: LatencyHistogram,
@@ -62,86 +93,66 @@ struct Live {
     peak_demand: f64,
 }
 
+/// Everything a run mutates besides the workloads.
+struct World<'a> {
+    scenario: &'a Scenario,
+    cluster: Cluster,
+    events: EventQueue<Event>,
+    decisions: Vec<Decision>,
+}
+
 /// Runs `scenario` with `seed` (the scenario's own seed unless overridden).
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     let seed = seed.unwrap_or(scenario.seed);
     let streams = RngStreams::new(seed, &scenario.name, 0);
     let duration = scenario.duration_ms;
     let start = scenario.start;
-
-    let mut cluster = Cluster::from_groups(&scenario.nodes);
-    let mut decisions = Vec::new();
+    let mut world = World {
+        scenario,
+        cluster: Cluster::from_groups(&scenario.nodes),
+        events: EventQueue::with_capacity(scenario.workloads.len() * 8),
+        decisions: Vec::new(),
+    };
+    let mut lanes = LaneSet::new();
+    let mut loops = vec![Loop::Output];
+    lanes.add(Lane::new(scenario.output_step_ms, scenario.output_step_ms));
     let mut live = Vec::with_capacity(scenario.workloads.len());
-    let mut events: EventQueue<usize> = EventQueue::with_capacity(scenario.workloads.len());
     for (w, wl) in scenario.workloads.iter().enumerate() {
         let demand = match wl.noise_cv {
             Some(cv) if cv > 0.0 => wl.demand.with_noise(cv, &mut streams.stream(&format!("noise/{}", wl.name)))?,
             _ => wl.demand.clone(),
         };
-        // Fixed replicas: every pod is placed once, at the start, and is Ready from then on.
-        let desired = wl.deployment.replicas;
-        let mut bound = 0;
-        let mut reason = None;
-        for _ in 0..desired {
-            match cluster.bind_first_fit(&wl.deployment.requests) {
-                Ok(_) => bound += 1,
-                Err(why) => {
-                    reason = Some(why);
-                    break;
-                }
-            }
-        }
-        let object = format!("deployment/{}", wl.deployment.name);
-        decisions.push(Decision {
-            time_ms: 0,
-            controller: "deployment".into(),
-            object: object.clone(),
-            action: "scale".into(),
-            from: 0,
-            to: desired,
-            reason: "fixed replicas from the manifest (no autoscaler configured)".into(),
-        });
-        decisions.push(Decision {
-            time_ms: 0,
-            controller: "scheduler".into(),
-            object: object.clone(),
-            action: "bind".into(),
-            from: 0,
-            to: bound,
-            reason: format!("{bound} of {desired} pods bound first-fit"),
-        });
-        if let Some(why) = reason {
-            decisions.push(Decision {
-                time_ms: 0,
-                controller: "scheduler".into(),
-                object,
-                action: "pending".into(),
-                from: 0,
-                to: desired - bound,
-                reason: format!(
-                    "{why} (pod requests cpu {}, memory {})",
-                    fmt_cpu(wl.deployment.requests.cpu),
-                    fmt_bytes(wl.deployment.requests.memory)
-                ),
-            });
-        }
         let queue = match scenario.fidelity {
             Fidelity::Fluid => Queue::Fluid(FluidQueue::new()),
-            Fidelity::Request => {
-                Queue::Request(Box::new(RequestQueue::new(streams.stream(&format!("requests/{}", wl.name)))))
-            }
+            Fidelity::Request => Queue::Request(Box::new(RequestQueue::new(streams.stream(&format!("requests/{}", wl.name))))),
         };
         if demand.len() > 1 {
-            events.schedule((demand.times()[1] - start) as Millis, PRIO_DEMAND, w);
+            world.events.schedule((demand.times()[1] - start) as Millis, 0, Event::Demand(w));
         }
+        // Each controller loop gets its own phase, as real controllers started at different times.
+        let mut phase_rng = streams.stream(&format!("controller-phase/{}", wl.name));
+        let controller = wl.autoscaler.as_ref().map(|a| {
+            lanes.add(Lane::new(phase_rng.random_range(0..scenario.hpa_sync_ms), scenario.hpa_sync_ms));
+            loops.push(Loop::Hpa(w));
+            if let Some(k) = &a.keda {
+                let poll = k.object.polling_interval_ms().max(1);
+                lanes.add(Lane::new(phase_rng.random_range(0..poll), poll));
+                loops.push(Loop::KedaPoll(w));
+            }
+            ControllerState::new(scenario.hpa)
+        });
+        let horizon = 30 * crate::engine::MINUTE;
         live.push(Live {
             lambda: demand.rates()[0],
             demand,
             segment: 0,
             queue,
-            ready: bound,
-            desired,
-            pending: desired - bound,
+            pods: PodSet::default(),
+            startup_rng: streams.stream(&format!("pod-startup/{}", wl.name)),
+            history: SignalHistory::new(horizon),
+            totals: Totals::default(),
+            controller,
+            pending_reported: 0,
             step: StepStats::default(),
             step_hist: LatencyHistogram::new(),
             run_hist: LatencyHistogram::new(),
@@ -150,27 +161,25 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             peak_demand: 0.0,
         });
     }
+    start_warm(&mut world, &mut live);
 
-    let mut lanes = LaneSet::new();
-    let output_lane = lanes.add(Lane::new(scenario.output_step_ms, scenario.output_step_ms));
     let mut now: Millis = 0;
     let mut step_start: Millis = 0;
     // Latency of all requests together, per output step.
     let mut total_step_hist = LatencyHistogram::new();
     let mut total_latency = Vec::new();
     loop {
-        let next_event = events.peek_time().unwrap_or(Millis::MAX);
-        let next_tick = lanes.get(output_lane).next;
-        let next = next_event.min(next_tick).min(duration);
+        let next_event = world.events.peek_time().unwrap_or(Millis::MAX);
+        let next_lane = lanes.next().map_or(Millis::MAX, |(_, t)| t);
+        let next = next_event.min(next_lane).min(duration);
         // Everything is constant on [now, next): advance every workload in closed form.
         if next > now {
             for (wl, l) in scenario.workloads.iter().zip(live.iter_mut()) {
-                let load = Load { lambda: l.lambda, pods: l.ready, slo_ms: wl.slo_latency_ms };
-                l.queue.advance(&wl.profile, load, next - now, &mut l.step, &mut l.step_hist);
+                advance(wl, l, now, next);
             }
             now = next;
         }
-        if now >= duration || next_tick == now {
+        if now >= duration || lanes.get(0).next == now {
             for l in live.iter() {
                 total_step_hist.merge(&l.step_hist);
             }
@@ -183,16 +192,21 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             if now >= duration {
                 break;
             }
-            lanes.advance(output_lane);
+            lanes.advance(0);
         }
-        while events.peek_time() == Some(now) {
-            let w = events.pop().unwrap().event;
-            let l = &mut live[w];
-            l.segment += 1;
-            l.lambda = l.demand.rates()[l.segment];
-            if l.segment + 1 < l.demand.len() {
-                events.schedule((l.demand.times()[l.segment + 1] - start) as Millis, PRIO_DEMAND, w);
+        while world.events.peek_time() == Some(now) {
+            let ev = world.events.pop().unwrap().event;
+            handle_event(&mut world, &mut live, ev, now);
+        }
+        while let Some((i, t)) = lanes.next()
+            && t == now
+        {
+            match loops[i] {
+                Loop::Output => {}
+                Loop::Hpa(w) => run_hpa(&mut world, &mut live, w, now),
+                Loop::KedaPoll(w) => run_keda_poll(&mut world, &mut live, w, now),
             }
+            lanes.advance(i);
         }
     }
 
@@ -208,7 +222,216 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             hist: l.run_hist,
         })
         .collect();
-    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, decisions))
+    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions))
+}
+
+/// The cluster as found at the start: every Deployment at its replicas (clamped into its
+/// autoscaler's range), pods bound and Ready.
+fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
+    for (w, (wl, l)) in world.scenario.workloads.iter().zip(live.iter_mut()).enumerate() {
+        let mut replicas = wl.deployment.replicas;
+        let mut why = "replicas from the manifest".to_string();
+        if let Some(a) = &wl.autoscaler {
+            let min = if a.keda.is_some() { replicas.min(1) } else { a.hpa.min_replicas.unwrap_or(1).max(0) as u32 };
+            let clamped = replicas.clamp(min, a.hpa.max_replicas.max(0) as u32);
+            if clamped != replicas {
+                why = format!("replicas {replicas} from the manifest, clamped into the autoscaler's range");
+            }
+            replicas = clamped;
+        } else {
+            why.push_str(" (no autoscaler)");
+        }
+        l.pods.desired = replicas;
+        world.decisions.push(Decision {
+            time_ms: 0,
+            controller: "deployment".into(),
+            object: format!("deployment/{}", wl.deployment.name),
+            action: "start".into(),
+            from: 0,
+            to: replicas,
+            reason: why,
+        });
+        for _ in 0..replicas {
+            let id = l.pods.create(0);
+            match world.cluster.bind_first_fit(&wl.deployment.requests) {
+                Ok(node) => {
+                    let p = l.pods.get_mut(id).unwrap();
+                    p.node = Some(node);
+                    p.bound_at = Some(0);
+                    p.state = PodState::Ready { since: 0 };
+                }
+                Err(_) => break,
+            }
+        }
+        report_pending(world, l, w, 0);
+    }
+}
+
+/// Advances one workload over [from, to) with its ready pods, and records its signals.
+fn advance(wl: &Workload, l: &mut Live, from: Millis, to: Millis) {
+    let before = l.step;
+    let load = Load { lambda: l.lambda, pods: l.pods.ready(), slo_ms: wl.slo_latency_ms };
+    l.queue.advance(&wl.profile, load, to - from, &mut l.step, &mut l.step_hist);
+    l.totals.arrived += l.step.arrived - before.arrived;
+    l.totals.served += l.step.served - before.served;
+    l.totals.cpu_seconds += l.step.cpu_seconds - before.cpu_seconds;
+    l.history.record(to, l.totals);
+}
+
+fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis) {
+    match ev {
+        Event::Demand(w) => {
+            let l = &mut live[w];
+            l.segment += 1;
+            l.lambda = l.demand.rates()[l.segment];
+            if l.segment + 1 < l.demand.len() {
+                let at = (l.demand.times()[l.segment + 1] - world.scenario.start) as Millis;
+                world.events.schedule(at, Event::Demand(w).priority(), Event::Demand(w));
+            }
+        }
+        Event::PodReady(w, id) => {
+            if let Some(p) = live[w].pods.get_mut(id)
+                && matches!(p.state, PodState::Starting { .. })
+            {
+                p.state = PodState::Ready { since: now };
+            }
+        }
+        Event::PodGone(w, id) => {
+            if let Some(p) = live[w].pods.remove(id)
+                && let Some(node) = p.node
+            {
+                world.cluster.release(node, &world.scenario.workloads[w].deployment.requests);
+                bind_pending(world, live, now);
+            }
+        }
+    }
+}
+
+fn views<'a>(scenario: &'a Scenario, live: &'a [Live]) -> Vec<View<'a>> {
+    scenario
+        .workloads
+        .iter()
+        .zip(live)
+        .map(|(workload, l)| View { workload, pods: &l.pods, history: &l.history, backlog: l.queue.backlog() })
+        .collect()
+}
+
+fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
+    let wl = &world.scenario.workloads[w];
+    let Some(a) = &wl.autoscaler else { return };
+    let mut state = live[w].controller.take().expect("an HPA lane has a controller");
+    let decision = controllers::hpa_sync(a, &mut state, w, now, &views(world.scenario, live));
+    live[w].controller = Some(state);
+    if decision.rescale {
+        let to = decision.desired_replicas.max(0) as u32;
+        world.decisions.push(Decision {
+            time_ms: now,
+            controller: if a.keda.is_some() { "keda-hpa".into() } else { "hpa".into() },
+            object: format!("deployment/{}", wl.deployment.name),
+            action: "scale".into(),
+            from: live[w].pods.desired,
+            to,
+            reason: decision.to_string(),
+        });
+        scale(world, live, w, to, now);
+    }
+}
+
+fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
+    let wl = &world.scenario.workloads[w];
+    let Some(a) = &wl.autoscaler else { return };
+    let mut state = live[w].controller.take().expect("a KEDA lane has a controller");
+    let outcome = controllers::keda_poll(a, &mut state, w, now, &views(world.scenario, live));
+    live[w].controller = Some(state);
+    if let Some(to) = outcome.set_replicas
+        && to != live[w].pods.desired
+    {
+        let values: Vec<String> = outcome.values.iter().map(|v| format!("{v:.1}")).collect();
+        world.decisions.push(Decision {
+            time_ms: now,
+            controller: "keda".into(),
+            object: format!("deployment/{}", wl.deployment.name),
+            action: "scale".into(),
+            from: live[w].pods.desired,
+            to,
+            reason: format!(
+                "{:?}: triggers {} (trigger values [{}])",
+                outcome.reason,
+                if outcome.active { "active" } else { "inactive" },
+                values.join(", ")
+            ),
+        });
+        scale(world, live, w, to, now);
+    }
+}
+
+/// Sets a Deployment's replicas; the ReplicaSet controller creates or deletes pods at once.
+fn scale(world: &mut World<'_>, live: &mut [Live], w: usize, to: u32, now: Millis) {
+    let wl = &world.scenario.workloads[w];
+    let l = &mut live[w];
+    l.pods.desired = to;
+    let active = l.pods.active();
+    if to > active {
+        for _ in active..to {
+            l.pods.create(now);
+        }
+        bind_pending(world, live, now);
+    } else if to < active {
+        for id in l.pods.pick_for_deletion(active - to, now) {
+            let p = l.pods.get_mut(id).unwrap();
+            if p.node.is_none() {
+                l.pods.remove(id);
+            } else {
+                let until = now + wl.pods.termination_grace_ms;
+                p.state = PodState::Terminating { until };
+                world.events.schedule(until, Event::PodGone(w, id).priority(), Event::PodGone(w, id));
+            }
+        }
+        l.pending_reported = l.pending_reported.min(l.pods.pending());
+    }
+}
+
+/// Binds pending pods, workload by workload in creation order, and starts them.
+fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
+    for (w, l) in live.iter_mut().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        let pending: Vec<u64> = l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
+        for id in pending {
+            let Ok(node) = world.cluster.bind_first_fit(&wl.deployment.requests) else { break };
+            let running_at = now + wl.pods.startup.sample(&mut l.startup_rng);
+            let ready_at = running_at + wl.pods.readiness_delay_ms;
+            let p = l.pods.get_mut(id).unwrap();
+            p.node = Some(node);
+            p.bound_at = Some(now);
+            p.state = PodState::Starting { running_at, ready_at };
+            world.events.schedule(ready_at, Event::PodReady(w, id).priority(), Event::PodReady(w, id));
+        }
+        report_pending(world, l, w, now);
+    }
+}
+
+/// One decision row whenever more pods are left pending than already reported.
+fn report_pending(world: &mut World<'_>, l: &mut Live, w: usize, now: Millis) {
+    let pending = l.pods.pending();
+    if pending > l.pending_reported {
+        let wl = &world.scenario.workloads[w];
+        let why = world.cluster.why_unschedulable(&wl.deployment.requests);
+        world.decisions.push(Decision {
+            time_ms: now,
+            controller: "scheduler".into(),
+            object: format!("deployment/{}", wl.deployment.name),
+            action: "pending".into(),
+            from: l.pending_reported,
+            to: pending,
+            reason: format!(
+                "{} (pod requests cpu {}, memory {})",
+                why,
+                fmt_cpu(wl.deployment.requests.cpu),
+                fmt_bytes(wl.deployment.requests.memory)
+            ),
+        });
+    }
+    l.pending_reported = pending;
 }
 
 /// Closes the output step [from, to) of one workload: one row of the time series.
@@ -220,17 +443,18 @@ fn flush_step(profile: ServiceProfile, l: &mut Live, from: Millis, to: Millis) {
     let s = &l.step;
     let demand = s.arrived / secs;
     l.peak_demand = l.peak_demand.max(demand);
+    let ready = l.pods.ready();
     let series = &mut l.series;
     series.time_ms.push(from);
     series.demand_rps.push(demand);
     series.served_rps.push(s.served / secs);
     series.failed_rps.push(s.failed / secs);
-    series.capacity_rps.push(profile.capacity_rps(l.ready));
-    series.ready_pods.push(l.ready);
-    series.desired_pods.push(l.desired);
-    series.pending_pods.push(l.pending);
+    series.capacity_rps.push(profile.capacity_rps(ready));
+    series.ready_pods.push(ready);
+    series.desired_pods.push(l.pods.desired);
+    series.pending_pods.push(l.pods.pending());
     series.backlog.push(l.queue.backlog());
-    series.cpu_per_pod.push(if l.ready > 0 { s.cpu_seconds / secs / l.ready as f64 } else { 0.0 });
+    series.cpu_per_pod.push(if ready > 0 { s.cpu_seconds / secs / ready as f64 } else { 0.0 });
     series.p50_ms.push(l.step_hist.quantile(0.50));
     series.p95_ms.push(l.step_hist.quantile(0.95));
     series.p99_ms.push(l.step_hist.quantile(0.99));

@@ -35,7 +35,7 @@ pub use fallback::{
 pub use hpa::{COMPOSITE_METRIC_NAME, GeneratedHpa, HpaMetric, HpaTarget, generate_hpa};
 pub use modifiers::{Formula, FormulaError, Value, composite_metric_milli, scaling_modifier_trigger_value};
 pub use scalers::{
-    KafkaLag, KafkaLagState, KafkaMeta, ParsedTrigger, PartitionOffsets, ScalerConfig, cap_lag, parse_trigger,
+    KafkaLag, KafkaLagState, KafkaMeta, MetaIssue, ParsedTrigger, RabbitMode, RabbitMqMeta, RabbitQueueStats, PartitionOffsets, ScalerConfig, cap_lag, parse_trigger,
     total_lag,
 };
 pub use spec::{FallbackBehavior, MetricType, ScaledObject, ScaledObjectSpec, Trigger};

@@ -14,6 +14,12 @@ pub struct MetaIssue {
     pub message: String,
 }
 
+impl std::fmt::Display for MetaIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.key.is_empty() { write!(f, "{}", self.message) } else { write!(f, "metadata.{}: {}", self.key, self.message) }
+    }
+}
+
 impl MetaIssue {
     fn new(key: &str, message: impl Into<String>) -> Self {
         Self { key: key.to_string(), message: message.into() }

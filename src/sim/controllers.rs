@@ -1,0 +1,253 @@
+//! Drives the pod autoscalers inside a run: builds what the HPA and KEDA observe from the
+//! simulated workloads (through the metrics pipeline), and calls the controller libraries.
+
+use crate::autoscale::hpa::{
+    self, ContainerInfo, ContainerUsage, ExternalMetricValue, HpaController, MetricSourceType, ObjectMetricValue, Observed,
+    PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
+};
+use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
+use crate::engine::Millis;
+use crate::model::Workload;
+use crate::model::autoscaling::{PodAutoscaler, Signal};
+
+use super::pods::{PodSet, PodState};
+use super::signals::{SignalHistory, last_scrape};
+
+/// What controllers may read about one workload.
+pub struct View<'a> {
+    pub workload: &'a Workload,
+    pub pods: &'a PodSet,
+    pub history: &'a SignalHistory,
+    pub backlog: f64,
+}
+
+/// Controller memory kept between syncs for one workload.
+pub struct ControllerState {
+    pub hpa: HpaController,
+    pub last_active: Option<Millis>,
+}
+
+impl ControllerState {
+    pub fn new(config: hpa::HpaConfig) -> Self {
+        ControllerState { hpa: HpaController::new(config), last_active: None }
+    }
+}
+
+/// The value of `signal` as a controller reading it at `now` sees it: the true signal averaged
+/// over its window, as of the last scrape.
+pub fn read_signal(signal: Signal, now: Millis, views: &[View<'_>]) -> f64 {
+    match signal {
+        Signal::DemandRps { workload, window_ms } | Signal::ServedRps { workload, window_ms } => {
+            let v = &views[workload];
+            let at = last_scrape(now, v.workload.metrics.scrape_ms);
+            let (arrived, served, _) = v.history.rates(at, window_ms.max(1_000));
+            if matches!(signal, Signal::DemandRps { .. }) { arrived } else { served }
+        }
+        Signal::QueueLength { workload } | Signal::KafkaLag { workload, .. } => queue_length(&views[workload], now),
+        Signal::Resource => 0.0,
+    }
+}
+
+/// Messages waiting plus being processed (Little's law for the ones in service).
+fn queue_length(v: &View<'_>, now: Millis) -> f64 {
+    let (_, served, _) = v.history.rates(now, 1_000);
+    (v.backlog + served * v.workload.profile.service_ms / 1000.0).floor()
+}
+
+fn milli(v: f64) -> i64 {
+    (v * 1000.0).round() as i64
+}
+
+/// Kafka lag as the scaler reports it: spread evenly over the partitions, capped at
+/// lagThreshold × partitions unless idle consumers are allowed. Returns (metric, uncapped).
+fn kafka_lag(meta: &keda::KafkaMeta, total: f64, partitions: u32) -> (f64, f64) {
+    let total = total.max(0.0) as i64;
+    let n = partitions.max(1) as i64;
+    let lags: Vec<i64> = (0..n).map(|i| total / n + i64::from(i < total % n)).collect();
+    let lag = keda::cap_lag(
+        &lags,
+        &lags,
+        meta.lag_threshold,
+        meta.allow_idle_consumers,
+        meta.limit_to_partitions_with_lag,
+        meta.ensure_even_distribution_of_partitions,
+    );
+    (lag.total_lag as f64, lag.total_lag_with_persistent as f64)
+}
+
+/// Trigger values for a KEDA poll or the metrics adapter: (value given to the HPA, value that
+/// decides activity) per trigger.
+fn trigger_values(k: &crate::model::autoscaling::KedaObject, now: Millis, views: &[View<'_>]) -> Vec<(f64, f64)> {
+    k.signals
+        .iter()
+        .zip(&k.triggers)
+        .map(|(signal, parsed)| {
+            let raw = read_signal(*signal, now, views);
+            match (&parsed.config, signal) {
+                (ScalerConfig::Kafka(meta), Signal::KafkaLag { partitions, .. }) => kafka_lag(meta, raw, *partitions),
+                _ => (raw, raw),
+            }
+        })
+        .collect()
+}
+
+/// What KEDA's executor decided at one poll, for the decision log.
+pub struct PollOutcome {
+    pub set_replicas: Option<u32>,
+    pub reason: keda::ScaleReason,
+    pub active: bool,
+    pub values: Vec<f64>,
+}
+
+/// One KEDA poll (`pollingInterval`): activation 0↔1 and cooldown to zero or idle.
+pub fn keda_poll(a: &PodAutoscaler, state: &mut ControllerState, w: usize, now: Millis, views: &[View<'_>]) -> PollOutcome {
+    let k = a.keda.as_ref().expect("a KEDA poll needs a ScaledObject");
+    let values = trigger_values(k, now, views);
+    let readings: Vec<TriggerReading> = values.iter().map(|(_, activity)| TriggerReading::Value(*activity)).collect();
+    let activity = keda::evaluate_activity(&k.object, &k.triggers, &readings, k.formula.as_ref());
+    let (is_active, is_error) = match &activity {
+        Ok(act) => (act.is_active, act.is_error),
+        Err(_) => (false, true),
+    };
+    let input = ExecutorInput {
+        current_replicas: views[w].pods.desired,
+        is_active,
+        is_error,
+        last_active: state.last_active,
+        created_at: 0,
+        now,
+    };
+    let d = keda::request_scale(&k.object, &input);
+    if let Some(t) = d.last_active {
+        state.last_active = Some(t);
+    }
+    PollOutcome { set_replicas: d.set_replicas, reason: d.reason, active: is_active, values: values.iter().map(|v| v.1).collect() }
+}
+
+/// One HPA sync. Returns the controller's decision.
+pub fn hpa_sync(a: &PodAutoscaler, state: &mut ControllerState, w: usize, now: Millis, views: &[View<'_>]) -> hpa::Decision {
+    let observed = observe(a, w, now, views);
+    state.hpa.sync(&a.hpa, &observed, now)
+}
+
+/// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
+/// custom/external metrics APIs.
+fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Observed {
+    let v = &views[w];
+    let wl = v.workload;
+    let scrape = last_scrape(now, wl.metrics.scrape_ms);
+    let window = wl.metrics.resource_window_ms;
+    // CPU of ready pods over the metrics-server window, shared equally among them.
+    let (_, _, cpu_cores) = v.history.rates(scrape, window);
+    let ready = v.pods.ready().max(1) as f64;
+    let per_ready_pod = cpu_cores / ready;
+    let total_cpu_request: f64 = wl.deployment.containers.iter().map(|c| c.1.cpu).sum();
+    let mut observed = Observed {
+        spec_replicas: v.pods.desired as i32,
+        status_replicas: v.pods.active() as i32,
+        ..Observed::default()
+    };
+    for p in v.pods.pods.iter().filter(|p| p.is_active()) {
+        let name = format!("{}-{}", wl.name, p.id);
+        let (phase, ready, transition, usage) = match p.state {
+            PodState::Pending => (PodPhase::Pending, None, 0, None),
+            PodState::Starting { running_at, .. } if now < running_at => (PodPhase::Pending, None, 0, None),
+            PodState::Starting { running_at, .. } => (PodPhase::Running, Some(false), running_at, Some(wl.profile.idle_cpu)),
+            PodState::Ready { since } => (PodPhase::Running, Some(true), since, Some(per_ready_pod)),
+            PodState::Terminating { .. } => continue,
+        };
+        let containers = wl
+            .deployment
+            .containers
+            .iter()
+            .map(|(n, r)| {
+                ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))])
+            })
+            .collect();
+        observed.pods.push(PodInfo {
+            name: name.clone(),
+            phase,
+            deleting: false,
+            ready,
+            ready_transition_ms: transition,
+            start_ms: p.bound_at,
+            containers,
+        });
+        if let Some(cpu) = usage {
+            // Usage split over containers by their CPU requests; memory at its request.
+            let containers = wl
+                .deployment
+                .containers
+                .iter()
+                .map(|(n, r)| {
+                    let share = if total_cpu_request > 0.0 { r.cpu / total_cpu_request } else { 1.0 };
+                    ContainerUsage::new(n, &[("cpu", milli(cpu * share)), ("memory", milli(r.memory))])
+                })
+                .collect();
+            observed.resource_metrics.push(PodResourceMetrics { pod: name, timestamp_ms: scrape, window_ms: window, containers });
+        }
+    }
+    // Custom and external metrics.
+    if let Some(k) = &a.keda {
+        let values = trigger_values(k, now, views);
+        for m in &a.hpa.metrics {
+            let Some(ext) = &m.external else { continue };
+            let name = &ext.metric.name;
+            let value = if name == keda::COMPOSITE_METRIC_NAME {
+                composite(k, &values).unwrap_or(0.0)
+            } else {
+                match trigger_index(&a.hpa, k, name) {
+                    Some(i) => values[i].0,
+                    None => continue,
+                }
+            };
+            observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) });
+        }
+    } else {
+        let running: Vec<String> = observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
+        for m in &a.hpa.metrics {
+            let (name, kind) = match m.type_ {
+                MetricSourceType::Pods => (m.pods.as_ref().map(|x| &x.metric.name), 0),
+                MetricSourceType::Object => (m.object.as_ref().map(|x| &x.metric.name), 1),
+                MetricSourceType::External => (m.external.as_ref().map(|x| &x.metric.name), 2),
+                _ => (None, 3),
+            };
+            let Some(name) = name else { continue };
+            let Some(signal) = a.metric_signals.get(name) else { continue };
+            let value = read_signal(*signal, now, views);
+            match kind {
+                0 => {
+                    let per_pod = value / running.len().max(1) as f64;
+                    for pod in &running {
+                        observed.pod_metrics.push(PodMetricValue { metric: name.clone(), pod: pod.clone(), value_milli: milli(per_pod) });
+                    }
+                }
+                1 => observed.object_metrics.push(ObjectMetricValue { metric: name.clone(), object: String::new(), value_milli: milli(value) }),
+                _ => observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) }),
+            }
+        }
+    }
+    observed
+}
+
+/// Which trigger an External metric of the generated HPA reads (metrics are generated in
+/// trigger order, cpu/memory triggers becoming Resource metrics).
+fn trigger_index(spec: &hpa::HorizontalPodAutoscalerSpec, k: &crate::model::autoscaling::KedaObject, name: &str) -> Option<usize> {
+    let mut external = spec.metrics.iter().filter_map(|m| m.external.as_ref().map(|e| e.metric.name.as_str()));
+    let pos = external.position(|n| n == name)?;
+    k.signals.iter().enumerate().filter(|(_, s)| !matches!(s, Signal::Resource)).nth(pos).map(|(i, _)| i)
+}
+
+/// The scalingModifiers formula over the trigger values (by trigger name).
+fn composite(k: &crate::model::autoscaling::KedaObject, values: &[(f64, f64)]) -> Option<f64> {
+    let formula = k.formula.as_ref()?;
+    let env: std::collections::BTreeMap<String, Option<f64>> = k
+        .object
+        .spec
+        .triggers
+        .iter()
+        .zip(values)
+        .filter_map(|(t, v)| t.name.clone().map(|n| (n, Some(v.0))))
+        .collect();
+    formula.eval_number(&env).ok().flatten()
+}
