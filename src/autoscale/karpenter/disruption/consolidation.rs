@@ -156,7 +156,7 @@ fn filter_out_same_instance_type(input: &DisruptionInput, cmd: &mut Command, can
     let max_price =
         nc.instance_types.iter().filter_map(|it| prices.get(it.name.as_str()).copied()).fold(f64::MAX, f64::min);
     nc.instance_types = filter_by_price(&nc.instance_types, &nc.requirements, max_price);
-    !nc.instance_types.is_empty()
+    !nc.instance_types.is_empty() && satisfies_min_values(&nc.instance_types, &nc.requirements).is_ok()
 }
 
 /// Multi-node consolidation: candidates by disruption cost, filtered by the Underutilized budget
