@@ -22,7 +22,15 @@ fn price(cpu: u64, mem: u64) -> f64 {
 }
 
 /// `fake.NewInstanceType` with explicit offerings.
-fn fake_it(name: &str, cpu: u64, mem: u64, pods: u64, arch: &str, oses: &[&str], offerings: Vec<Offering>) -> InstanceType {
+fn fake_it(
+    name: &str,
+    cpu: u64,
+    mem: u64,
+    pods: u64,
+    arch: &str,
+    oses: &[&str],
+    offerings: Vec<Offering>,
+) -> InstanceType {
     let mut it = InstanceType::new(name, cpu * 1000, mem, pods, arch)
         .with_overhead(Resources::new(100, 10 * MI, 0))
         .with_label_values(labels::OS, oses);
@@ -91,7 +99,13 @@ fn pod_reqs(rs: Vec<Requirement>) -> Requirements {
     Requirements::from_reqs(rs)
 }
 
-fn run(pools: &[NodePool], catalog: &[InstanceType], daemonsets: &[Pod], usage: &BTreeMap<String, PoolUsage>, pods: &[Pod]) -> SchedulingResult {
+fn run(
+    pools: &[NodePool],
+    catalog: &[InstanceType],
+    daemonsets: &[Pod],
+    usage: &BTreeMap<String, PoolUsage>,
+    pods: &[Pod],
+) -> SchedulingResult {
     let input = SchedulingInput { nodepools: pools, instance_types: catalog, existing_nodes: &[], daemonsets, usage };
     schedule(&input, pods)
 }
@@ -347,8 +361,10 @@ fn selection_cheapest_pool_ondemand_zone1() {
     let (nc, l, min) = select(pool, Pod::new("p", 0, 0));
     assert_eq!(l.price, min);
     assert_eq!((l.capacity_type, l.zone.as_str()), (CapacityType::OnDemand, "test-zone-1"));
-    assert!(nc.instance_types.iter().all(|it| it.compatible_offerings(&nc.requirements).all(|o| o.zone == "test-zone-1"
-        && o.capacity_type == CapacityType::OnDemand)));
+    assert!(nc.instance_types.iter().all(|it| {
+        it.compatible_offerings(&nc.requirements)
+            .all(|o| o.zone == "test-zone-1" && o.capacity_type == CapacityType::OnDemand)
+    }));
 }
 
 /// It("should schedule on one of the cheapest instances (pod ct = spot, pod zone = test-zone-1)")
@@ -432,8 +448,7 @@ fn weights_highest_priority_always() {
 #[test]
 fn weights_explicit_selection_wins() {
     let pools = [NodePool::new("target"), NodePool::new("b").with_weight(20), NodePool::new("c").with_weight(100)];
-    let pod =
-        Pod::new("p", 0, 0).with_requirements(pod_reqs(vec![req(labels::NODEPOOL, Operator::In, &["target"])]));
+    let pod = Pod::new("p", 0, 0).with_requirements(pod_reqs(vec![req(labels::NODEPOOL, Operator::In, &["target"])]));
     let res = run(&pools, &default_catalog(), &[], &BTreeMap::new(), &[pod]);
     assert_eq!(res.new_nodeclaims.len(), 1);
     assert_eq!(res.new_nodeclaims[0].nodepool, "target");
@@ -484,8 +499,11 @@ fn consolidation_pool() -> NodePool {
 }
 
 fn sorted_by_price(catalog: &[InstanceType], ct: CapacityType) -> Vec<InstanceType> {
-    let mut v: Vec<InstanceType> =
-        catalog.iter().filter(|it| it.offerings.iter().any(|o| o.available && o.capacity_type == ct)).cloned().collect();
+    let mut v: Vec<InstanceType> = catalog
+        .iter()
+        .filter(|it| it.offerings.iter().any(|o| o.available && o.capacity_type == ct))
+        .cloned()
+        .collect();
     v.sort_by(|a, b| a.offerings[0].price.total_cmp(&b.offerings[0].price));
     v
 }
@@ -497,8 +515,20 @@ fn node_on(name: &str, pool: &NodePool, it: &InstanceType, pods: Vec<Pod>) -> Cl
     n
 }
 
-fn dinput<'a>(pools: &'a [NodePool], catalog: &'a [InstanceType], nodes: &'a [ClusterNode], s2s: bool) -> DisruptionInput<'a> {
-    DisruptionInput { now_ms: 1_000, nodepools: pools, instance_types: catalog, nodes, daemonsets: &[], spot_to_spot: s2s }
+fn dinput<'a>(
+    pools: &'a [NodePool],
+    catalog: &'a [InstanceType],
+    nodes: &'a [ClusterNode],
+    s2s: bool,
+) -> DisruptionInput<'a> {
+    DisruptionInput {
+        now_ms: 1_000,
+        nodepools: pools,
+        instance_types: catalog,
+        nodes,
+        daemonsets: &[],
+        spot_to_spot: s2s,
+    }
 }
 
 /// Context("Replace") / DescribeTable("can replace node") / Entry("if the candidate is on-demand node")

@@ -36,3 +36,6 @@ pub use requirements::{Operator, Requirement, Requirements};
 pub use scheduling::{
     ExistingNode, NewNodeClaim, Pod, PoolUsage, SchedulingInput, SchedulingResult, order_by_weight, schedule,
 };
+
+#[cfg(test)]
+mod tests;
