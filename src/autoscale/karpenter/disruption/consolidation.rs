@@ -199,7 +199,7 @@ pub fn multi_node(input: &DisruptionInput) -> Option<Command> {
 
 /// Single-node order: by disruption cost, grouped per NodePool, interleaved round-robin across
 /// pools (pools ordered by their cheapest candidate).
-pub fn single_node_order(input: &DisruptionInput, cands: Vec<Candidate>) -> Vec<Candidate> {
+pub fn single_node_order(cands: Vec<Candidate>) -> Vec<Candidate> {
     let mut groups: Vec<(usize, Vec<Candidate>)> = Vec::new();
     for c in cands {
         match groups.iter_mut().find(|(p, _)| *p == c.pool) {
@@ -207,7 +207,6 @@ pub fn single_node_order(input: &DisruptionInput, cands: Vec<Candidate>) -> Vec<
             None => groups.push((c.pool, vec![c])),
         }
     }
-    let _ = input;
     let mut out = Vec::new();
     let mut round = 0;
     loop {
@@ -228,7 +227,7 @@ pub fn single_node_order(input: &DisruptionInput, cands: Vec<Candidate>) -> Vec<
 /// Single-node consolidation: first candidate (in [`single_node_order`]) with budget left and pods
 /// that can be deleted or replaced.
 pub fn single_node(input: &DisruptionInput) -> Option<Command> {
-    let cands = single_node_order(input, get_candidates(input, true));
+    let cands = single_node_order(get_candidates(input, true));
     let budgets = budgets_for(input, Reason::Underutilized);
     for c in &cands {
         if budgets.get(&input.nodepools[c.pool].name).copied().unwrap_or(0) == 0 {
