@@ -1,0 +1,31 @@
+//! Emptiness (`emptiness.go`): consolidatable nodes with no reschedulable pods are deleted, as many
+//! as the `Empty` budgets allow, for both consolidation policies.
+
+use super::budgets::Reason;
+use super::candidates::get_candidates;
+use super::consolidation::budgets_for;
+use super::{Command, DisruptionInput, Method};
+
+/// The empty nodes to delete now, in disruption-cost order, or `None`.
+pub fn emptiness(input: &DisruptionInput) -> Option<Command> {
+    let mut budgets = budgets_for(input, Reason::Empty);
+    let mut names = Vec::new();
+    for c in get_candidates(input, false) {
+        let n = &input.nodes[c.node];
+        if !n.pods.is_empty() {
+            continue;
+        }
+        let Some(left) = budgets.get_mut(&input.nodepools[c.pool].name) else { continue };
+        if *left == 0 {
+            continue;
+        }
+        *left -= 1;
+        names.push(n.name.clone());
+    }
+    (!names.is_empty()).then_some(Command {
+        method: Method::Emptiness,
+        reason: Reason::Empty,
+        candidates: names,
+        replacement: None,
+    })
+}
