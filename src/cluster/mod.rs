@@ -94,7 +94,8 @@ impl Cluster {
     /// Frees what a pod held on node `i` (when it is gone).
     pub fn release(&mut self, i: usize, req: &Resources) {
         let n = &mut self.nodes[i];
-        n.requested = Resources { cpu: (n.requested.cpu - req.cpu).max(0.0), memory: (n.requested.memory - req.memory).max(0.0) };
+        n.requested =
+            Resources { cpu: (n.requested.cpu - req.cpu).max(0.0), memory: (n.requested.memory - req.memory).max(0.0) };
         n.pods = n.pods.saturating_sub(1);
     }
 

@@ -198,9 +198,8 @@ fn load_scaled_object(o: &OtherObject, warnings: &mut Vec<String>) -> Result<(St
         })?),
         None => None,
     };
-    let generated = keda::generate_hpa(&so).map_err(|e| {
-        Error::new(format!("ScaledObject {name:?}: {e}")).in_file(&o.source).fix("correct the trigger")
-    })?;
+    let generated = keda::generate_hpa(&so)
+        .map_err(|e| Error::new(format!("ScaledObject {name:?}: {e}")).in_file(&o.source).fix("correct the trigger"))?;
     let hpa = generated_hpa_spec(&so, &generated).map_err(|e| e.in_file(&o.source))?;
     let target = so.spec.scale_target_ref.name.clone();
     Ok((
@@ -276,7 +275,13 @@ pub fn promql_range_window(query: &str) -> Option<Millis> {
     super::units::parse_duration(inner).ok()
 }
 
-fn resolve_spec(spec: &SignalSpec, own: usize, refs: &WorkloadRefs<'_>, field: &str, o: &OtherObject) -> Result<Signal> {
+fn resolve_spec(
+    spec: &SignalSpec,
+    own: usize,
+    refs: &WorkloadRefs<'_>,
+    field: &str,
+    o: &OtherObject,
+) -> Result<Signal> {
     let workload = match &spec.workload {
         Some(name) => refs.index(name).ok_or_else(|| {
             Error::new(format!("no workload named {name:?}"))

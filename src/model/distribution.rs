@@ -37,8 +37,14 @@ pub enum DurationSpec {
 pub enum DurationDist {
     Fixed(Millis),
     /// ln(X) ~ N(mu, sigma), X in milliseconds.
-    LogNormal { mu: f64, sigma: f64 },
-    Gamma { shape: f64, scale_ms: f64 },
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale_ms: f64,
+    },
     /// Samples in milliseconds, drawn uniformly.
     Empirical(Vec<Millis>),
 }
@@ -51,7 +57,9 @@ impl DurationDist {
     pub fn from_spec(spec: &DurationSpec, field: &str, file: &Path, base: &Path) -> Result<Self> {
         let dur = |s: &Spanned<String>, name: &str| {
             parse_duration(&s.value).map_err(|e| {
-                e.in_file(file).at_line(s.referenced.line(), Some(s.referenced.column())).at_field(format!("{field}.{name}"))
+                e.in_file(file)
+                    .at_line(s.referenced.line(), Some(s.referenced.column()))
+                    .at_field(format!("{field}.{name}"))
             })
         };
         match spec {
@@ -89,7 +97,9 @@ impl DurationDist {
         let ms = match self {
             DurationDist::Fixed(ms) => return *ms,
             DurationDist::LogNormal { mu, sigma } => LogNormal::new(*mu, *sigma).map_or(mu.exp(), |d| d.sample(rng)),
-            DurationDist::Gamma { shape, scale_ms } => Gamma::new(*shape, *scale_ms).map_or(shape * scale_ms, |d| d.sample(rng)),
+            DurationDist::Gamma { shape, scale_ms } => {
+                Gamma::new(*shape, *scale_ms).map_or(shape * scale_ms, |d| d.sample(rng))
+            }
             DurationDist::Empirical(samples) => return samples[rng.random_range(0..samples.len())],
         };
         ms.round().clamp(0.0, 1e12) as Millis

@@ -10,9 +10,9 @@ use serde_saphyr::Spanned;
 use super::autoscaling::{PodAutoscaler, SignalSpec, WorkloadRefs, load_autoscalers};
 use super::deployment::{Deployment, Manifests, Resources, load_manifests};
 use super::distribution::{DurationDist, DurationSpec};
-use crate::autoscale::hpa::HpaConfig;
 use super::units::{parse_duration, parse_quantity};
 use super::yaml::{at_span, read_text, yaml_error};
+use crate::autoscale::hpa::HpaConfig;
 use crate::engine::{MINUTE, Millis};
 use crate::error::{Error, Result};
 use crate::trace::{
@@ -632,25 +632,46 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         };
         let pods = PodTiming {
             startup: match &spec.pods.startup {
-                Some(d) => DurationDist::from_spec(d, &format!("{field}.pods.startup"), path, path.parent().unwrap_or(Path::new(".")))?,
+                Some(d) => DurationDist::from_spec(
+                    d,
+                    &format!("{field}.pods.startup"),
+                    path,
+                    path.parent().unwrap_or(Path::new(".")),
+                )?,
                 None => DurationDist::LogNormal {
                     mu: DEFAULT_STARTUP_MEDIAN_MS.ln(),
                     sigma: (DEFAULT_STARTUP_P95_MS / DEFAULT_STARTUP_MEDIAN_MS).ln() / 1.644_853_626_951_472_2,
                 },
             },
-            readiness_delay_ms: opt_duration(&ctx, &spec.pods.readiness_delay, &format!("{field}.pods.readiness_delay"))?
-                .unwrap_or(DEFAULT_READINESS_DELAY_MS),
-            termination_grace_ms: opt_duration(&ctx, &spec.pods.termination_grace, &format!("{field}.pods.termination_grace"))?
-                .unwrap_or(deployment.termination_grace_ms),
+            readiness_delay_ms: opt_duration(
+                &ctx,
+                &spec.pods.readiness_delay,
+                &format!("{field}.pods.readiness_delay"),
+            )?
+            .unwrap_or(DEFAULT_READINESS_DELAY_MS),
+            termination_grace_ms: opt_duration(
+                &ctx,
+                &spec.pods.termination_grace,
+                &format!("{field}.pods.termination_grace"),
+            )?
+            .unwrap_or(deployment.termination_grace_ms),
         };
         let metrics = MetricsConfig {
             scrape_ms: opt_duration(&ctx, &spec.metrics.scrape_interval, &format!("{field}.metrics.scrape_interval"))?
                 .unwrap_or(DEFAULT_SCRAPE_MS),
-            resource_window_ms: opt_duration(&ctx, &spec.metrics.resource_window, &format!("{field}.metrics.resource_window"))?
-                .unwrap_or(DEFAULT_RESOURCE_WINDOW_MS),
+            resource_window_ms: opt_duration(
+                &ctx,
+                &spec.metrics.resource_window,
+                &format!("{field}.metrics.resource_window"),
+            )?
+            .unwrap_or(DEFAULT_RESOURCE_WINDOW_MS),
         };
         if metrics.scrape_ms == 0 || metrics.resource_window_ms == 0 {
-            return Err(ctx.field_err(&format!("{field}.metrics"), "scrape_interval and resource_window must be positive", "e.g. scrape_interval: 15s"));
+            return Err(ctx.field_err(
+                &format!("{field}.metrics"),
+                "scrape_interval and resource_window must be positive",
+                "e.g. scrape_interval: 15s",
+            ));
         }
         workloads.push(Workload {
             name: name.clone(),
@@ -679,27 +700,49 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
     for (name, spec) in &raw.workloads {
         let w = workloads.iter().find(|w| &w.name == name).expect("built above");
         if w.autoscaler.is_none() && !spec.signals.is_empty() {
-            warnings.push(format!("workloads.{name}.signals: no HPA or ScaledObject scales this workload; bindings unused"));
+            warnings.push(format!(
+                "workloads.{name}.signals: no HPA or ScaledObject scales this workload; bindings unused"
+            ));
         }
     }
     let c = &raw.controllers;
     let defaults = HpaConfig::default();
     let hpa = HpaConfig {
         tolerance: c.hpa_tolerance.unwrap_or(defaults.tolerance),
-        cpu_initialization_period_ms: opt_duration(&ctx, &c.hpa_cpu_initialization_period, "controllers.hpa_cpu_initialization_period")?
-            .unwrap_or(defaults.cpu_initialization_period_ms),
-        initial_readiness_delay_ms: opt_duration(&ctx, &c.hpa_initial_readiness_delay, "controllers.hpa_initial_readiness_delay")?
-            .unwrap_or(defaults.initial_readiness_delay_ms),
-        downscale_stabilization_ms: opt_duration(&ctx, &c.hpa_downscale_stabilization, "controllers.hpa_downscale_stabilization")?
-            .unwrap_or(defaults.downscale_stabilization_ms),
+        cpu_initialization_period_ms: opt_duration(
+            &ctx,
+            &c.hpa_cpu_initialization_period,
+            "controllers.hpa_cpu_initialization_period",
+        )?
+        .unwrap_or(defaults.cpu_initialization_period_ms),
+        initial_readiness_delay_ms: opt_duration(
+            &ctx,
+            &c.hpa_initial_readiness_delay,
+            "controllers.hpa_initial_readiness_delay",
+        )?
+        .unwrap_or(defaults.initial_readiness_delay_ms),
+        downscale_stabilization_ms: opt_duration(
+            &ctx,
+            &c.hpa_downscale_stabilization,
+            "controllers.hpa_downscale_stabilization",
+        )?
+        .unwrap_or(defaults.downscale_stabilization_ms),
         ..defaults
     };
     if !(hpa.tolerance.is_finite() && (0.0..1.0).contains(&hpa.tolerance)) {
-        return Err(ctx.field_err("controllers.hpa_tolerance", format!("tolerance {} is not in [0, 1)", hpa.tolerance), "the default is 0.1"));
+        return Err(ctx.field_err(
+            "controllers.hpa_tolerance",
+            format!("tolerance {} is not in [0, 1)", hpa.tolerance),
+            "the default is 0.1",
+        ));
     }
     let hpa_sync_ms = opt_duration(&ctx, &c.hpa_sync_period, "controllers.hpa_sync_period")?.unwrap_or(15_000);
     if hpa_sync_ms == 0 {
-        return Err(ctx.field_err("controllers.hpa_sync_period", "the sync period must be positive", "the default is 15s"));
+        return Err(ctx.field_err(
+            "controllers.hpa_sync_period",
+            "the sync period must be positive",
+            "the default is 15s",
+        ));
     }
 
     // Nodes.

@@ -2,8 +2,8 @@
 //! simulated workloads (through the metrics pipeline), and calls the controller libraries.
 
 use crate::autoscale::hpa::{
-    self, ContainerInfo, ContainerUsage, ExternalMetricValue, HpaController, MetricSourceType, ObjectMetricValue, Observed,
-    PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
+    self, ContainerInfo, ContainerUsage, ExternalMetricValue, HpaController, MetricSourceType, ObjectMetricValue,
+    Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
 };
 use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
 use crate::engine::Millis;
@@ -100,7 +100,13 @@ pub struct PollOutcome {
 }
 
 /// One KEDA poll (`pollingInterval`): activation 0↔1 and cooldown to zero or idle.
-pub fn keda_poll(a: &PodAutoscaler, state: &mut ControllerState, w: usize, now: Millis, views: &[View<'_>]) -> PollOutcome {
+pub fn keda_poll(
+    a: &PodAutoscaler,
+    state: &mut ControllerState,
+    w: usize,
+    now: Millis,
+    views: &[View<'_>],
+) -> PollOutcome {
     let k = a.keda.as_ref().expect("a KEDA poll needs a ScaledObject");
     let values = trigger_values(k, now, views);
     let readings: Vec<TriggerReading> = values.iter().map(|(_, activity)| TriggerReading::Value(*activity)).collect();
@@ -121,11 +127,22 @@ pub fn keda_poll(a: &PodAutoscaler, state: &mut ControllerState, w: usize, now: 
     if let Some(t) = d.last_active {
         state.last_active = Some(t);
     }
-    PollOutcome { set_replicas: d.set_replicas, reason: d.reason, active: is_active, values: values.iter().map(|v| v.1).collect() }
+    PollOutcome {
+        set_replicas: d.set_replicas,
+        reason: d.reason,
+        active: is_active,
+        values: values.iter().map(|v| v.1).collect(),
+    }
 }
 
 /// One HPA sync. Returns the controller's decision.
-pub fn hpa_sync(a: &PodAutoscaler, state: &mut ControllerState, w: usize, now: Millis, views: &[View<'_>]) -> hpa::Decision {
+pub fn hpa_sync(
+    a: &PodAutoscaler,
+    state: &mut ControllerState,
+    w: usize,
+    now: Millis,
+    views: &[View<'_>],
+) -> hpa::Decision {
     let observed = observe(a, w, now, views);
     state.hpa.sync(&a.hpa, &observed, now)
 }
@@ -152,7 +169,9 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
         let (phase, ready, transition, usage) = match p.state {
             PodState::Pending => (PodPhase::Pending, None, 0, None),
             PodState::Starting { running_at, .. } if now < running_at => (PodPhase::Pending, None, 0, None),
-            PodState::Starting { running_at, .. } => (PodPhase::Running, Some(false), running_at, Some(wl.profile.idle_cpu)),
+            PodState::Starting { running_at, .. } => {
+                (PodPhase::Running, Some(false), running_at, Some(wl.profile.idle_cpu))
+            }
             PodState::Ready { since } => (PodPhase::Running, Some(true), since, Some(per_ready_pod)),
             PodState::Terminating { .. } => continue,
         };
@@ -160,9 +179,7 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
             .deployment
             .containers
             .iter()
-            .map(|(n, r)| {
-                ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))])
-            })
+            .map(|(n, r)| ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))]))
             .collect();
         observed.pods.push(PodInfo {
             name: name.clone(),
@@ -184,7 +201,12 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
                     ContainerUsage::new(n, &[("cpu", milli(cpu * share)), ("memory", milli(r.memory))])
                 })
                 .collect();
-            observed.resource_metrics.push(PodResourceMetrics { pod: name, timestamp_ms: scrape, window_ms: window, containers });
+            observed.resource_metrics.push(PodResourceMetrics {
+                pod: name,
+                timestamp_ms: scrape,
+                window_ms: window,
+                containers,
+            });
         }
     }
     // Custom and external metrics.
@@ -204,7 +226,8 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
             observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) });
         }
     } else {
-        let running: Vec<String> = observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
+        let running: Vec<String> =
+            observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
         for m in &a.hpa.metrics {
             let (name, kind) = match m.type_ {
                 MetricSourceType::Pods => (m.pods.as_ref().map(|x| &x.metric.name), 0),
@@ -219,11 +242,21 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
                 0 => {
                     let per_pod = value / running.len().max(1) as f64;
                     for pod in &running {
-                        observed.pod_metrics.push(PodMetricValue { metric: name.clone(), pod: pod.clone(), value_milli: milli(per_pod) });
+                        observed.pod_metrics.push(PodMetricValue {
+                            metric: name.clone(),
+                            pod: pod.clone(),
+                            value_milli: milli(per_pod),
+                        });
                     }
                 }
-                1 => observed.object_metrics.push(ObjectMetricValue { metric: name.clone(), object: String::new(), value_milli: milli(value) }),
-                _ => observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) }),
+                1 => observed.object_metrics.push(ObjectMetricValue {
+                    metric: name.clone(),
+                    object: String::new(),
+                    value_milli: milli(value),
+                }),
+                _ => observed
+                    .external_metrics
+                    .push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) }),
             }
         }
     }
@@ -232,7 +265,11 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
 
 /// Which trigger an External metric of the generated HPA reads (metrics are generated in
 /// trigger order, cpu/memory triggers becoming Resource metrics).
-fn trigger_index(spec: &hpa::HorizontalPodAutoscalerSpec, k: &crate::model::autoscaling::KedaObject, name: &str) -> Option<usize> {
+fn trigger_index(
+    spec: &hpa::HorizontalPodAutoscalerSpec,
+    k: &crate::model::autoscaling::KedaObject,
+    name: &str,
+) -> Option<usize> {
     let mut external = spec.metrics.iter().filter_map(|m| m.external.as_ref().map(|e| e.metric.name.as_str()));
     let pos = external.position(|n| n == name)?;
     k.signals.iter().enumerate().filter(|(_, s)| !matches!(s, Signal::Resource)).nth(pos).map(|(i, _)| i)
@@ -241,13 +278,7 @@ fn trigger_index(spec: &hpa::HorizontalPodAutoscalerSpec, k: &crate::model::auto
 /// The scalingModifiers formula over the trigger values (by trigger name).
 fn composite(k: &crate::model::autoscaling::KedaObject, values: &[(f64, f64)]) -> Option<f64> {
     let formula = k.formula.as_ref()?;
-    let env: std::collections::BTreeMap<String, Option<f64>> = k
-        .object
-        .spec
-        .triggers
-        .iter()
-        .zip(values)
-        .filter_map(|(t, v)| t.name.clone().map(|n| (n, Some(v.0))))
-        .collect();
+    let env: std::collections::BTreeMap<String, Option<f64>> =
+        k.object.spec.triggers.iter().zip(values).filter_map(|(t, v)| t.name.clone().map(|n| (n, Some(v.0)))).collect();
     formula.eval_number(&env).ok().flatten()
 }

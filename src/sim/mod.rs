@@ -58,7 +58,14 @@ enum Queue {
 }
 
 impl Queue {
-    fn advance(&mut self, p: &ServiceProfile, load: Load, dt: Millis, stats: &mut StepStats, hist: &mut LatencyHistogram) {
+    fn advance(
+        &mut self,
+        p: &ServiceProfile,
+        load: Load,
+        dt: Millis,
+        stats: &mut StepStats,
+        hist: &mut LatencyHistogram,
+    ) {
         match self {
             Queue::Fluid(q) => q.advance(p, load, dt, stats, hist),
             Queue::Request(q) => q.advance(p, load, dt, stats, hist),
@@ -124,7 +131,9 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         };
         let queue = match scenario.fidelity {
             Fidelity::Fluid => Queue::Fluid(FluidQueue::new()),
-            Fidelity::Request => Queue::Request(Box::new(RequestQueue::new(streams.stream(&format!("requests/{}", wl.name))))),
+            Fidelity::Request => {
+                Queue::Request(Box::new(RequestQueue::new(streams.stream(&format!("requests/{}", wl.name)))))
+            }
         };
         if demand.len() > 1 {
             world.events.schedule((demand.times()[1] - start) as Millis, 0, Event::Demand(w));

@@ -8,10 +8,17 @@ pub enum PodState {
     /// Not bound to a node.
     Pending,
     /// Bound; containers run from `running_at`, Ready from `ready_at`.
-    Starting { running_at: Millis, ready_at: Millis },
-    Ready { since: Millis },
+    Starting {
+        running_at: Millis,
+        ready_at: Millis,
+    },
+    Ready {
+        since: Millis,
+    },
     /// Deleted: out of the endpoints at once, holding its node until `until`.
-    Terminating { until: Millis },
+    Terminating {
+        until: Millis,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

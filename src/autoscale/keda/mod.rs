@@ -35,8 +35,8 @@ pub use fallback::{
 pub use hpa::{COMPOSITE_METRIC_NAME, GeneratedHpa, HpaMetric, HpaTarget, generate_hpa};
 pub use modifiers::{Formula, FormulaError, Value, composite_metric_milli, scaling_modifier_trigger_value};
 pub use scalers::{
-    KafkaLag, KafkaLagState, KafkaMeta, MetaIssue, ParsedTrigger, RabbitMode, RabbitMqMeta, RabbitQueueStats, PartitionOffsets, ScalerConfig, cap_lag, parse_trigger,
-    total_lag,
+    KafkaLag, KafkaLagState, KafkaMeta, MetaIssue, ParsedTrigger, PartitionOffsets, RabbitMode, RabbitMqMeta,
+    RabbitQueueStats, ScalerConfig, cap_lag, parse_trigger, total_lag,
 };
 pub use spec::{FallbackBehavior, MetricType, ScaledObject, ScaledObjectSpec, Trigger};
 pub use validate::{Finding, ValidationReport, check_fallback_valid, check_replica_bounds};

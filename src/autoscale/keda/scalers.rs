@@ -16,7 +16,11 @@ pub struct MetaIssue {
 
 impl std::fmt::Display for MetaIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.key.is_empty() { write!(f, "{}", self.message) } else { write!(f, "metadata.{}: {}", self.key, self.message) }
+        if self.key.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "metadata.{}: {}", self.key, self.message)
+        }
     }
 }
 
