@@ -340,10 +340,26 @@ fn print_run(s: &Scenario, r: &crate::sim::RunResult, out: &Path) {
             ms(w.latency_ms.p99)
         );
     }
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
     for note in &r.notes {
         println!("note: {note}");
     }
     println!("wrote {}", out.display());
+}
+
+fn autoscaler_label(w: &crate::model::Workload) -> String {
+    match &w.autoscaler {
+        None => "fixed replicas".into(),
+        Some(a) => {
+            let (kind, min) = match &a.keda {
+                Some(k) => ("ScaledObject", k.object.min_replica_count()),
+                None => ("HPA", a.hpa.min_replicas.unwrap_or(1)),
+            };
+            format!("{kind} {:?} ({min}..{} replicas)", a.name, a.hpa.max_replicas)
+        }
+    }
 }
 
 fn print_validation(s: &Scenario) {
@@ -351,17 +367,21 @@ fn print_validation(s: &Scenario) {
     println!("  {} workloads, {} node groups, {} spike events", s.workloads.len(), s.nodes.len(), s.spikes.len());
     for w in &s.workloads {
         println!(
-            "  workload {:<16} deployment {} ({} replicas, requests cpu {}, memory {}), mean demand {:.1} rps",
+            "  workload {:<16} deployment {} ({} replicas, requests cpu {}, memory {}), {}, mean demand {:.1} rps",
             w.name,
             w.deployment.name,
             w.deployment.replicas,
             crate::sim::fmt_cpu(w.deployment.requests.cpu),
             crate::sim::fmt_bytes(w.deployment.requests.memory),
+            autoscaler_label(w),
             w.demand.total_requests() / (w.demand.span() as f64 / 1000.0)
         );
     }
-    for o in &s.manifests.others {
+    for o in s.manifests.others.iter().filter(|o| !matches!(o.kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject")) {
         println!("  not simulated: {} {:?} in {}", o.kind, o.name, o.source.display());
+    }
+    for w in &s.warnings {
+        println!("  warning: {w}");
     }
     for note in &s.notes {
         println!("  note: {note}");

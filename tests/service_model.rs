@@ -99,7 +99,10 @@ fn step_load(mut advance: impl FnMut(Load, &mut StepStats, &mut LatencyHistogram
 fn fluid_matches_request_level_on_step_load() {
     let p = profile(4, 100.0, 10_000.0);
     let mut fluid = FluidQueue::new();
-    let f = step_load(|load, s, h| fluid.advance(&p, load, 1_000, s, h));
+    let f = step_load(|load, s, h| {
+        fluid.advance(&p, load, 1_000, s, h);
+        fluid.flush_latency(h);
+    });
     let mut req = RequestQueue::new(RngStreams::new(3, "step", 0).stream("requests"));
     let r = step_load(|load, s, h| req.advance(&p, load, 1_000, s, h));
     eprintln!(

@@ -184,9 +184,7 @@ fn load_scaled_object(o: &OtherObject, warnings: &mut Vec<String>) -> Result<(St
                 .at_field(format!("spec.triggers[{i}].metadata"))
                 .fix("correct the trigger metadata; see the scaler's KEDA documentation")
         })?;
-        for w in &p.warnings {
-            warnings.push(format!("ScaledObject {name:?} trigger {i}: {w}"));
-        }
+        // `validate` above already reported this trigger's warnings.
         triggers.push(p);
     }
     let formula = match so.scaling_modifiers() {

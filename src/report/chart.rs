@@ -50,6 +50,8 @@ pub struct ChartSeries {
     pub served: Vec<f64>,
     pub failed: Vec<f64>,
     pub capacity: Vec<f64>,
+    /// Capacity the desired replicas would give once all are Ready (empty: not drawn).
+    pub desired_capacity: Vec<f64>,
     pub p99_ms: Vec<Option<f64>>,
     pub latency_label: String,
     pub slo_ms: f64,
@@ -70,6 +72,7 @@ impl ChartSeries {
             served: mean(&self.served),
             failed: mean(&self.failed),
             capacity: mean(&self.capacity),
+            desired_capacity: mean(&self.desired_capacity),
             p99_ms: self.p99_ms.chunks(per).map(|c| c.iter().flatten().copied().reduce(f64::max)).collect(),
             ..self.clone()
         }
@@ -86,6 +89,7 @@ impl ChartSeries {
             served: pick(&self.served),
             failed: pick(&self.failed),
             capacity: pick(&self.capacity),
+            desired_capacity: if self.desired_capacity.is_empty() { Vec::new() } else { pick(&self.desired_capacity) },
             p99_ms: keep.iter().map(|&i| self.p99_ms[i]).collect(),
             ..self.clone()
         }
@@ -113,7 +117,8 @@ where
     let x0 = s.hours.first().copied().unwrap_or(0.0);
     let x1 = s.hours.last().copied().unwrap_or(1.0).max(x0 + 1e-6);
     let span = x1 - x0;
-    let ymax = s.demand.iter().chain(&s.capacity).chain(&s.served).copied().fold(1.0, f64::max) * 1.08;
+    let ymax =
+        s.demand.iter().chain(&s.capacity).chain(&s.served).chain(&s.desired_capacity).copied().fold(1.0, f64::max) * 1.08;
 
     let mut chart = ChartBuilder::on(&top)
         .margin_left(20)
@@ -258,6 +263,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         served: vec![0.0; steps],
         failed: vec![0.0; steps],
         capacity: vec![0.0; steps],
+        desired_capacity: vec![0.0; steps],
         p99_ms: r.total_latency_ms.iter().map(|l| l[2]).collect(),
         latency_label: "p99 latency, all requests (ms)".into(),
         slo_ms: r.slo_latency_ms,
@@ -270,6 +276,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
             total.served[i] += s.served_rps[i];
             total.failed[i] += s.failed_rps[i];
             total.capacity[i] += s.capacity_rps[i];
+            total.desired_capacity[i] += desired_capacity(scenario, &w.name, s.desired_pods[i]);
         }
         per_workload.push(ChartSeries {
             title: format!("{} — {}: demand vs serving capacity", r.scenario, w.name),
@@ -286,6 +293,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
             served: s.served_rps.clone(),
             failed: s.failed_rps.clone(),
             capacity: s.capacity_rps.clone(),
+            desired_capacity: s.desired_pods.iter().map(|d| desired_capacity(scenario, &w.name, *d)).collect(),
             p99_ms: s.p99_ms.clone(),
             latency_label: "p99 latency (ms)".into(),
             slo_ms: scenario.workloads.iter().find(|x| x.name == w.name).map_or(r.slo_latency_ms, |x| x.slo_latency_ms),
@@ -314,6 +322,10 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         }
     }
     Ok(())
+}
+
+fn desired_capacity(scenario: &Scenario, workload: &str, desired: u32) -> f64 {
+    scenario.workloads.iter().find(|w| w.name == workload).map_or(0.0, |w| w.profile.capacity_rps(desired))
 }
 
 fn human_count(x: f64) -> String {

@@ -88,6 +88,7 @@ struct SummaryJson<'a> {
     total: Rounded,
     workloads: Vec<Rounded>,
     spikes: Vec<SpikeJson>,
+    warnings: &'a [String],
     notes: &'a [String],
 }
 
@@ -200,6 +201,7 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
                 caught_up_after_s: s.caught_up_after_s,
             })
             .collect(),
+        warnings: &scenario.warnings,
         notes: &r.notes,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::new(format!("cannot encode summary: {e}")))?;

@@ -71,6 +71,12 @@ impl Queue {
             Queue::Request(q) => q.advance(p, load, dt, stats, hist),
         }
     }
+    fn flush_latency(&mut self, hist: &mut LatencyHistogram) {
+        match self {
+            Queue::Fluid(q) => q.flush_latency(hist),
+            Queue::Request(q) => q.flush_latency(hist),
+        }
+    }
     fn backlog(&self) -> f64 {
         match self {
             Queue::Fluid(q) => q.backlog(),
@@ -189,6 +195,9 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             now = next;
         }
         if now >= duration || lanes.get(0).next == now {
+            for l in live.iter_mut() {
+                l.queue.flush_latency(&mut l.step_hist);
+            }
             for l in live.iter() {
                 total_step_hist.merge(&l.step_hist);
             }

@@ -7,6 +7,12 @@ use super::{LatencyHistogram, Load, MmcWait, ServiceProfile, StepStats};
 #[derive(Debug, Clone, Default)]
 pub struct FluidQueue {
     backlog: f64,
+    /// The wait distribution of the last stable interval, reused while servers and arrival rate
+    /// stay the same (controllers cut time into many short intervals with equal conditions).
+    cached: Option<(u32, u64, MmcWait)>,
+    /// Requests that waited, from consecutive stable intervals with the same wait distribution,
+    /// not yet spread over the histogram: the bucket walk is done once per distribution.
+    pending_tail: Option<(f64, f64, f64)>,
 }
 
 impl FluidQueue {
@@ -16,6 +22,13 @@ impl FluidQueue {
 
     pub fn backlog(&self) -> f64 {
         self.backlog
+    }
+
+    /// Writes latency still held back into `hist`; call before reading or clearing it.
+    pub fn flush_latency(&mut self, hist: &mut LatencyHistogram) {
+        if let Some((shift, theta, weight)) = self.pending_tail.take() {
+            hist.add_shifted_exponential(shift, theta, weight);
+        }
     }
 
     /// Advances `dt_ms` under `load`, adding the interval's counts to `stats` and the
@@ -107,13 +120,27 @@ impl FluidQueue {
         if n <= 0.0 {
             return;
         }
-        let wait = MmcWait::new(p.servers(pods), lambda, p.service_ms).expect("stable by construction");
+        let servers = p.servers(pods);
+        let wait = match self.cached {
+            Some((c, bits, w)) if c == servers && bits == lambda.to_bits() => w,
+            _ => {
+                let w = MmcWait::new(servers, lambda, p.service_ms).expect("stable by construction");
+                self.cached = Some((servers, lambda.to_bits(), w));
+                w
+            }
+        };
         let s = p.service_ms;
         hist.add_point(s, n * (1.0 - wait.p_wait));
         // A waiting share below one in a million cannot move any reported percentile (p99.99 at
         // most): count it at the service time and skip the tail's bucket walk.
         if wait.p_wait > 1e-6 {
-            hist.add_shifted_exponential(s, wait.theta_per_ms, n * wait.p_wait);
+            match &mut self.pending_tail {
+                Some((shift, theta, weight)) if *shift == s && *theta == wait.theta_per_ms => *weight += n * wait.p_wait,
+                _ => {
+                    self.flush_latency(hist);
+                    self.pending_tail = Some((s, wait.theta_per_ms, n * wait.p_wait));
+                }
+            }
         } else {
             hist.add_point(s, n * wait.p_wait);
         }

@@ -35,6 +35,9 @@ impl RequestQueue {
         }
     }
 
+    /// Nothing is held back at request level; here for the shared contract.
+    pub fn flush_latency(&mut self, _hist: &mut LatencyHistogram) {}
+
     /// Requests waiting for a server.
     pub fn backlog(&self) -> f64 {
         self.waiting.len() as f64
