@@ -1,8 +1,9 @@
 //! Reservations and a savings plan together (FINOPS.md §1.5): reservations sized on the stable
 //! base by the newsvendor rule, the plan sized exactly on the residual, then a local search over
-//! reservation counts (±1 per group and ±1 on pairs of groups), re-optimizing the plan exactly
-//! after each move (which covers every ± breakpoint move of the plan). A move is taken only if
-//! it lowers the priced cost, so the search never ends worse than the heuristic it starts from.
+//! reservation counts (±1 per group, ±1 on pairs of groups, and a line search over one group's
+//! count), re-optimizing the plan exactly after each move (which covers every ± breakpoint move
+//! of the plan). A move is taken only if it lowers the priced cost, so the search never ends
+//! worse than the heuristic it starts from.
 
 use serde::{Deserialize, Serialize};
 
@@ -92,8 +93,11 @@ fn evaluate(
     }
 }
 
-/// Neighbouring count vectors: ±1 on one group, and ±1/±1 on each pair of groups.
-fn neighbours(counts: &[u32]) -> Vec<Vec<u32>> {
+/// Neighbouring count vectors: ±1 on one group, ±1/±1 on each pair of groups, and every count
+/// of one group up to its peak (a line search: the cost need not be convex in the counts when a
+/// group's sizes differ in price per unit or plan discount, because the provider's fixed
+/// application order is then not the jointly cheapest allocation).
+fn neighbours(counts: &[u32], bounds: &[u32]) -> Vec<Vec<u32>> {
     let step = |c: u32, d: i8| -> Option<u32> { if d < 0 { c.checked_sub(1) } else { Some(c + 1) } };
     let mut out = Vec::new();
     for g in 0..counts.len() {
@@ -114,28 +118,34 @@ fn neighbours(counts: &[u32]) -> Vec<Vec<u32>> {
                 }
             }
         }
+        for v in 0..=bounds[g] {
+            if v.abs_diff(counts[g]) > 1 {
+                let mut n = counts.to_vec();
+                n[g] = v;
+                out.push(n);
+            }
+        }
     }
     out
 }
 
-/// Recommends reservations and/or a savings plan minimizing the total cost of `history`.
-pub fn optimize(history: &UsageHistory, config: &OptimizerConfig) -> Result<Recommendation> {
-    let baseline_cost = price(history, &Purchase::none())?.total_cost();
-    let choices = match config.reservation_term {
-        Some(term) => optimize_reservations(history, term),
-        None => Vec::new(),
-    };
-    let skus: Vec<usize> = choices.iter().map(|c| c.sku).collect();
-    let mut counts: Vec<u32> = choices.iter().map(|c| c.count).collect();
+/// Best-improvement descent from `counts`; returns the local optimum and the moves taken.
+fn descend(
+    history: &UsageHistory,
+    skus: &[usize],
+    bounds: &[u32],
+    mut counts: Vec<u32>,
+    config: &OptimizerConfig,
+) -> Result<(Candidate, usize)> {
     let (rt, pt) = (config.reservation_term, config.savings_plan_term);
-    let mut current = evaluate(history, &skus, &counts, rt, pt)?;
-    let heuristic_cost = current.cost;
+    let mut current = evaluate(history, skus, &counts, rt, pt)?;
     let mut moves = 0;
     while moves < config.max_moves {
         let mut best: Option<(Vec<u32>, Candidate)> = None;
-        for n in neighbours(&counts) {
-            let cand = evaluate(history, &skus, &n, rt, pt)?;
-            let bar = best.as_ref().map_or(current.cost, |(_, b)| b.cost);
+        for n in neighbours(&counts, bounds) {
+            let cand = evaluate(history, skus, &n, rt, pt)?;
+            // Improvements below rounding noise are not moves (they would only trade exact ties).
+            let bar = best.as_ref().map_or(current.cost - 1e-12 * (1.0 + current.cost.abs()), |(_, b)| b.cost);
             if cand.cost < bar {
                 best = Some((n, cand));
             }
@@ -147,6 +157,34 @@ pub fn optimize(history: &UsageHistory, config: &OptimizerConfig) -> Result<Reco
                 moves += 1;
             }
             None => break,
+        }
+    }
+    Ok((current, moves))
+}
+
+/// Recommends reservations and/or a savings plan minimizing the total cost of `history`.
+///
+/// The descent starts from the newsvendor counts (the FINOPS.md §1.5 heuristic) and, when a plan
+/// is allowed, also from no reservations (the plan-only optimum); the cheaper end point wins.
+pub fn optimize(history: &UsageHistory, config: &OptimizerConfig) -> Result<Recommendation> {
+    let baseline_cost = price(history, &Purchase::none())?.total_cost();
+    let choices = match config.reservation_term {
+        Some(term) => optimize_reservations(history, term),
+        None => Vec::new(),
+    };
+    let skus: Vec<usize> = choices.iter().map(|c| c.sku).collect();
+    // Beyond the group's peak a unit never covers anything.
+    let bounds: Vec<u32> = choices.iter().map(|c| c.marginal_value.len() as u32).collect();
+    let counts: Vec<u32> = choices.iter().map(|c| c.count).collect();
+    let (rt, pt) = (config.reservation_term, config.savings_plan_term);
+    let heuristic_cost = evaluate(history, &skus, &counts, rt, pt)?.cost;
+    let (mut current, mut moves) = descend(history, &skus, &bounds, counts.clone(), config)?;
+    let zero = vec![0; counts.len()];
+    if pt.is_some() && counts != zero {
+        let (other, m) = descend(history, &skus, &bounds, zero, config)?;
+        if other.cost < current.cost - 1e-12 * (1.0 + current.cost.abs()) {
+            current = other;
+            moves = m;
         }
     }
     let types = history.types();
