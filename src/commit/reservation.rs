@@ -190,3 +190,33 @@ impl PayPerUseReservation {
         level_counts(usage).iter().take_while(|&&n| n as f64 > beta).count() as u32
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commit::usage::InstanceType;
+
+    #[test]
+    fn partial_hours_count_by_their_fraction() {
+        // u = 1.5 for 2 h: unit 1 covers 2 h, unit 2 covers 2 × 0.5 h.
+        assert_eq!(unit_values([vec![(1.0, 1.5)], vec![(1.0, 1.5)]].into_iter(), 1.0), vec![2.0, 1.0]);
+        // r/p = 0.6 over 2 h: threshold 1.2, so one unit.
+        assert_eq!(newsvendor_count(&[1.5, 1.5], 1.0, 0.6), 1);
+        assert_eq!(newsvendor_count(&[1.5, 1.5], 1.0, 0.4), 2);
+    }
+
+    #[test]
+    fn flexible_group_counts_in_normalized_units_of_the_cheapest_size() {
+        // One large (ratio 4) all the time, one small (ratio 1) half the time; buy smalls.
+        let types = vec![
+            InstanceType::new("large", "m", 4.0, 0.4).with_reservation(Term::OneYear, 0.24),
+            InstanceType::new("small", "m", 1.0, 0.1).with_reservation(Term::OneYear, 0.06),
+        ];
+        let h = UsageHistory::from_regular(types, vec![vec![1.0, 1.0], vec![1.0, 0.0]]).unwrap();
+        let c = optimize_reservations(&h, Term::OneYear);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].sku, 1, "same $/NU: the finer step");
+        assert_eq!(c[0].count, 4, "the 5th NU is used half the time, below r/p = 0.6");
+        assert_eq!(c[0].marginal_value.len(), 5);
+    }
+}
