@@ -6,6 +6,7 @@
 pub mod autoscale;
 pub mod cli;
 pub mod cluster;
+pub mod commit;
 pub mod engine;
 pub mod error;
 pub mod model;
