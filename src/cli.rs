@@ -377,7 +377,9 @@ fn print_validation(s: &Scenario) {
             w.demand.total_requests() / (w.demand.span() as f64 / 1000.0)
         );
     }
-    for o in s.manifests.others.iter().filter(|o| !matches!(o.kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject")) {
+    for o in
+        s.manifests.others.iter().filter(|o| !matches!(o.kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject"))
+    {
         println!("  not simulated: {} {:?} in {}", o.kind, o.name, o.source.display());
     }
     for w in &s.warnings {

@@ -118,7 +118,8 @@ where
     let x1 = s.hours.last().copied().unwrap_or(1.0).max(x0 + 1e-6);
     let span = x1 - x0;
     let ymax =
-        s.demand.iter().chain(&s.capacity).chain(&s.served).chain(&s.desired_capacity).copied().fold(1.0, f64::max) * 1.08;
+        s.demand.iter().chain(&s.capacity).chain(&s.served).chain(&s.desired_capacity).copied().fold(1.0, f64::max)
+            * 1.08;
 
     let mut chart = ChartBuilder::on(&top)
         .margin_left(20)

@@ -135,7 +135,9 @@ impl FluidQueue {
         // most): count it at the service time and skip the tail's bucket walk.
         if wait.p_wait > 1e-6 {
             match &mut self.pending_tail {
-                Some((shift, theta, weight)) if *shift == s && *theta == wait.theta_per_ms => *weight += n * wait.p_wait,
+                Some((shift, theta, weight)) if *shift == s && *theta == wait.theta_per_ms => {
+                    *weight += n * wait.p_wait
+                }
                 _ => {
                     self.flush_latency(hist);
                     self.pending_tail = Some((s, wait.theta_per_ms, n * wait.p_wait));
