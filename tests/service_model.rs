@@ -6,7 +6,7 @@ use capsim::engine::RngStreams;
 use capsim::traffic::{FluidQueue, LatencyHistogram, Load, MmcWait, RequestQueue, ServiceProfile, StepStats};
 
 fn profile(concurrency: u32, service_ms: f64, timeout_ms: f64) -> ServiceProfile {
-    ServiceProfile { concurrency, service_ms, cpu_per_request: 0.0, idle_cpu: 0.0, timeout_ms }
+    ServiceProfile { concurrency, service_ms, cpu_per_request: 0.0, idle_cpu: 0.0, timeout_ms, queued: false }
 }
 
 /// Mean queueing delay of the request-level M/M/c queue against Erlang C, within 2 %.

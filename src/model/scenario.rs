@@ -187,12 +187,23 @@ fn one() -> f64 {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ServiceSpec {
+    /// `http` (default): no ready pods means requests fail; `queue`: messages wait.
+    #[serde(default)]
+    kind: ServiceKind,
     concurrency: u32,
     service_time: Text,
     cpu_per_request: Text,
     #[serde(default)]
     idle_cpu: Option<Text>,
     timeout: Text,
+}
+
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum ServiceKind {
+    #[default]
+    Http,
+    Queue,
 }
 
 #[derive(Deserialize)]
@@ -811,6 +822,7 @@ fn service_profile(ctx: &Ctx<'_>, s: &ServiceSpec, field: &str) -> Result<Servic
             None => 0.0,
         },
         timeout_ms: ctx.duration(&s.timeout, &format!("{field}.timeout"))? as f64,
+        queued: s.kind == ServiceKind::Queue,
     })
 }
 

@@ -6,7 +6,9 @@ use crate::autoscale::hpa::{
     Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
 };
 use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
-use crate::engine::Millis;
+use rand_distr::{Distribution, Poisson};
+
+use crate::engine::{Millis, StreamRng};
 use crate::model::Workload;
 use crate::model::autoscaling::{PodAutoscaler, Signal};
 
@@ -25,17 +27,24 @@ pub struct View<'a> {
 pub struct ControllerState {
     pub hpa: HpaController,
     pub last_active: Option<Millis>,
+    /// The controller's own stream for reading counted signals.
+    pub rng: StreamRng,
 }
 
 impl ControllerState {
-    pub fn new(config: hpa::HpaConfig) -> Self {
-        ControllerState { hpa: HpaController::new(config), last_active: None }
+    /// A controller of an object that has been running before the simulation starts: its
+    /// last activity is the start, so KEDA honours the cooldown instead of scaling to zero at once.
+    pub fn new(config: hpa::HpaConfig, rng: StreamRng) -> Self {
+        ControllerState { hpa: HpaController::new(config), last_active: Some(0), rng }
     }
 }
 
 /// The value of `signal` as a controller reading it at `now` sees it: the true signal averaged
-/// over its window, as of the last scrape.
-pub fn read_signal(signal: Signal, now: Millis, views: &[View<'_>]) -> f64 {
+/// over its window, as of the last scrape. Queue lengths are counts: the fluid model knows their
+/// mean, and a reading is a Poisson draw around it (from the reader's own stream), so a queue
+/// that holds 0.3 messages on average reads 0 most of the time and 1 some of the time, as a real
+/// one does.
+pub fn read_signal(signal: Signal, now: Millis, views: &[View<'_>], rng: &mut StreamRng) -> f64 {
     match signal {
         Signal::DemandRps { workload, window_ms } | Signal::ServedRps { workload, window_ms } => {
             let v = &views[workload];
@@ -43,15 +52,24 @@ pub fn read_signal(signal: Signal, now: Millis, views: &[View<'_>]) -> f64 {
             let (arrived, served, _) = v.history.rates(at, window_ms.max(1_000));
             if matches!(signal, Signal::DemandRps { .. }) { arrived } else { served }
         }
-        Signal::QueueLength { workload } | Signal::KafkaLag { workload, .. } => queue_length(&views[workload], now),
+        Signal::QueueLength { workload } | Signal::KafkaLag { workload, .. } => {
+            let mean = queue_length(&views[workload], now);
+            if mean > 1e4 {
+                mean.round()
+            } else if mean > 0.0 {
+                Poisson::new(mean).map_or(mean.round(), |d| d.sample(rng))
+            } else {
+                0.0
+            }
+        }
         Signal::Resource => 0.0,
     }
 }
 
-/// Messages waiting plus being processed (Little's law for the ones in service).
+/// Mean number of messages waiting plus being processed (Little's law for the ones in service).
 fn queue_length(v: &View<'_>, now: Millis) -> f64 {
     let (_, served, _) = v.history.rates(now, 1_000);
-    (v.backlog + served * v.workload.profile.service_ms / 1000.0).floor()
+    v.backlog + served * v.workload.profile.service_ms / 1000.0
 }
 
 fn milli(v: f64) -> i64 {
@@ -77,12 +95,17 @@ fn kafka_lag(meta: &keda::KafkaMeta, total: f64, partitions: u32) -> (f64, f64) 
 
 /// Trigger values for a KEDA poll or the metrics adapter: (value given to the HPA, value that
 /// decides activity) per trigger.
-fn trigger_values(k: &crate::model::autoscaling::KedaObject, now: Millis, views: &[View<'_>]) -> Vec<(f64, f64)> {
+fn trigger_values(
+    k: &crate::model::autoscaling::KedaObject,
+    now: Millis,
+    views: &[View<'_>],
+    rng: &mut StreamRng,
+) -> Vec<(f64, f64)> {
     k.signals
         .iter()
         .zip(&k.triggers)
         .map(|(signal, parsed)| {
-            let raw = read_signal(*signal, now, views);
+            let raw = read_signal(*signal, now, views, rng);
             match (&parsed.config, signal) {
                 (ScalerConfig::Kafka(meta), Signal::KafkaLag { partitions, .. }) => kafka_lag(meta, raw, *partitions),
                 _ => (raw, raw),
@@ -108,7 +131,7 @@ pub fn keda_poll(
     views: &[View<'_>],
 ) -> PollOutcome {
     let k = a.keda.as_ref().expect("a KEDA poll needs a ScaledObject");
-    let values = trigger_values(k, now, views);
+    let values = trigger_values(k, now, views, &mut state.rng);
     let readings: Vec<TriggerReading> = values.iter().map(|(_, activity)| TriggerReading::Value(*activity)).collect();
     let activity = keda::evaluate_activity(&k.object, &k.triggers, &readings, k.formula.as_ref());
     let (is_active, is_error) = match &activity {
@@ -143,13 +166,13 @@ pub fn hpa_sync(
     now: Millis,
     views: &[View<'_>],
 ) -> hpa::Decision {
-    let observed = observe(a, w, now, views);
+    let observed = observe(a, w, now, views, &mut state.rng);
     state.hpa.sync(&a.hpa, &observed, now)
 }
 
 /// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
 /// custom/external metrics APIs.
-fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Observed {
+fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &mut StreamRng) -> Observed {
     let v = &views[w];
     let wl = v.workload;
     let scrape = last_scrape(now, wl.metrics.scrape_ms);
@@ -211,7 +234,7 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
     }
     // Custom and external metrics.
     if let Some(k) = &a.keda {
-        let values = trigger_values(k, now, views);
+        let values = trigger_values(k, now, views, rng);
         for m in &a.hpa.metrics {
             let Some(ext) = &m.external else { continue };
             let name = &ext.metric.name;
@@ -237,7 +260,7 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>]) -> Obse
             };
             let Some(name) = name else { continue };
             let Some(signal) = a.metric_signals.get(name) else { continue };
-            let value = read_signal(*signal, now, views);
+            let value = read_signal(*signal, now, views, rng);
             match kind {
                 0 => {
                     let per_pod = value / running.len().max(1) as f64;

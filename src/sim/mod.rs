@@ -154,7 +154,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
                 lanes.add(Lane::new(phase_rng.random_range(0..poll), poll));
                 loops.push(Loop::KedaPoll(w));
             }
-            ControllerState::new(scenario.hpa)
+            ControllerState::new(scenario.hpa, streams.stream(&format!("controller-readings/{}", wl.name)))
         });
         let horizon = 30 * crate::engine::MINUTE;
         live.push(Live {

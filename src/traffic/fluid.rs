@@ -50,9 +50,19 @@ impl FluidQueue {
         stats.arrived += arrived;
         let capacity = p.capacity_rps(pods);
         if capacity <= 0.0 {
-            // No endpoints: every request fails at once, and so does anything queued.
-            stats.failed += arrived + self.backlog;
-            self.backlog = 0.0;
+            if p.queued {
+                // No consumers: messages pile up; those older than their time-to-live expire.
+                let max_backlog = lambda * p.timeout_ms / 1000.0;
+                self.backlog += arrived;
+                if self.backlog > max_backlog {
+                    stats.failed += self.backlog - max_backlog;
+                    self.backlog = max_backlog;
+                }
+            } else {
+                // No endpoints: every request fails at once, and so does anything queued.
+                stats.failed += arrived + self.backlog;
+                self.backlog = 0.0;
+            }
             stats.cpu_seconds += p.idle_cpu * pods as f64 * dt;
             return;
         }
@@ -175,6 +185,7 @@ mod tests {
             cpu_per_request: 0.01,
             idle_cpu: 0.05,
             timeout_ms: 10_000.0,
+            queued: false,
         }
     }
 

@@ -32,8 +32,12 @@ pub struct ServiceProfile {
     pub cpu_per_request: f64,
     /// CPU a pod uses with no traffic, cores.
     pub idle_cpu: f64,
-    /// A request waiting longer than this fails (client or proxy timeout), milliseconds.
+    /// A request waiting longer than this fails (client or proxy timeout, or a message's
+    /// time-to-live), milliseconds.
     pub timeout_ms: f64,
+    /// Requests are queued messages: with no ready pods they wait in the queue (until the
+    /// timeout) instead of failing at once for want of endpoints.
+    pub queued: bool,
 }
 
 impl ServiceProfile {

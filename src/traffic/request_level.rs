@@ -87,7 +87,7 @@ impl RequestQueue {
             self.lambda = lambda;
             self.next_arrival = (lambda > 0.0).then(|| self.now_us + self.exp_us(1e6 / lambda));
         }
-        if servers == 0 {
+        if servers == 0 && !p.queued {
             stats.failed += self.waiting.len() as f64;
             self.waiting.clear();
         }
@@ -122,7 +122,7 @@ impl RequestQueue {
                 }
             } else {
                 stats.arrived += 1.0;
-                if servers == 0 {
+                if servers == 0 && !p.queued {
                     stats.failed += 1.0;
                 } else if self.busy < servers {
                     self.start_service(p, next, slo_ms, stats, hist);
@@ -151,6 +151,7 @@ mod tests {
             cpu_per_request: 0.0,
             idle_cpu: 0.0,
             timeout_ms: 2_000.0,
+            queued: false,
         };
         let run = || {
             let mut q = RequestQueue::new(RngStreams::new(1, "t", 0).stream("requests"));
