@@ -146,6 +146,13 @@ where
         .map_err(e)?
         .label("serving capacity")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], ORANGE.stroke_width(4)));
+    if !s.desired_capacity.is_empty() {
+        chart
+            .draw_series(DashedLineSeries::new(line(&s.desired_capacity), 10, 6, GREY.stroke_width(2)))
+            .map_err(e)?
+            .label("capacity of desired replicas")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], GREY.stroke_width(3)));
+    }
     chart
         .draw_series(LineSeries::new(line(&s.demand), BLUE.stroke_width(2)))
         .map_err(e)?

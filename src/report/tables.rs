@@ -107,6 +107,18 @@ struct SpikeJson {
     capacity_at_start_rps: f64,
     peak_capacity_rps: f64,
     caught_up_after_s: Option<f64>,
+    per_workload: Vec<SpikeWorkloadJson>,
+}
+
+#[derive(Serialize)]
+struct SpikeWorkloadJson {
+    workload: String,
+    window_failed_share: f64,
+    window_slo_attainment: f64,
+    peak_demand_rps: f64,
+    capacity_at_start_rps: f64,
+    peak_capacity_rps: f64,
+    caught_up_after_s: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -199,6 +211,19 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
                 capacity_at_start_rps: round(s.capacity_at_start_rps, 3),
                 peak_capacity_rps: round(s.peak_capacity_rps, 3),
                 caught_up_after_s: s.caught_up_after_s,
+                per_workload: s
+                    .per_workload
+                    .iter()
+                    .map(|p| SpikeWorkloadJson {
+                        workload: p.workloads.join(","),
+                        window_failed_share: round(p.failed_share, 6),
+                        window_slo_attainment: round(p.slo_attainment, 6),
+                        peak_demand_rps: round(p.peak_demand_rps, 3),
+                        capacity_at_start_rps: round(p.capacity_at_start_rps, 3),
+                        peak_capacity_rps: round(p.peak_capacity_rps, 3),
+                        caught_up_after_s: p.caught_up_after_s,
+                    })
+                    .collect(),
             })
             .collect(),
         warnings: &scenario.warnings,

@@ -145,6 +145,8 @@ pub struct SpikeSummary {
     /// Seconds from the spike's start until every later step of the window had capacity ≥
     /// demand and (almost) no failures; `None` if that never happened in the window.
     pub caught_up_after_s: Option<f64>,
+    /// The same, for each workload the spike hit on its own.
+    pub per_workload: Vec<SpikeSummary>,
 }
 
 impl SpikeSummary {
@@ -196,6 +198,7 @@ impl SpikeSummary {
             capacity_at_start_rps: sum(&|s, i| s.capacity_rps[i], steps[0]),
             peak_capacity_rps: peak_capacity,
             caught_up_after_s: caught_up.map(|t| t.saturating_sub(from) as f64 / 1000.0),
+            per_workload: Vec::new(),
         })
     }
 }
@@ -223,7 +226,19 @@ impl RunResult {
         let spikes = scenario
             .spikes
             .iter()
-            .filter_map(|ev| SpikeSummary::compute(ev, scenario.start, scenario.output_step_ms, &workloads))
+            .filter_map(|ev| {
+                let mut all = SpikeSummary::compute(ev, scenario.start, scenario.output_step_ms, &workloads)?;
+                for w in ev.workloads.iter() {
+                    let one = crate::model::SpikeEvent { spike: ev.spike, workloads: vec![w.clone()] };
+                    all.per_workload.extend(SpikeSummary::compute(
+                        &one,
+                        scenario.start,
+                        scenario.output_step_ms,
+                        &workloads,
+                    ));
+                }
+                Some(all)
+            })
             .collect();
         RunResult {
             scenario: scenario.name.clone(),
