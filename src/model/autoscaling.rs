@@ -32,6 +32,19 @@ pub enum Signal {
     Resource,
 }
 
+impl Signal {
+    /// The workload whose state the signal reads (none for Resource metrics).
+    pub fn workload(&self) -> Option<usize> {
+        match *self {
+            Signal::DemandRps { workload, .. }
+            | Signal::ServedRps { workload, .. }
+            | Signal::QueueLength { workload }
+            | Signal::KafkaLag { workload, .. } => Some(workload),
+            Signal::Resource => None,
+        }
+    }
+}
+
 /// A scenario-side binding for a metric or trigger (`workloads.<w>.signals.<name>`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -29,13 +29,19 @@ pub struct ControllerState {
     pub last_active: Option<Millis>,
     /// The controller's own stream for reading counted signals.
     pub rng: StreamRng,
+    pub observed: ObservedCache,
 }
 
 impl ControllerState {
     /// A controller of an object that has been running before the simulation starts: its
     /// last activity is the start, so KEDA honours the cooldown instead of scaling to zero at once.
     pub fn new(config: hpa::HpaConfig, rng: StreamRng) -> Self {
-        ControllerState { hpa: HpaController::new(config), last_active: Some(0), rng }
+        ControllerState {
+            hpa: HpaController::new(config),
+            last_active: Some(0),
+            rng,
+            observed: ObservedCache::default(),
+        }
     }
 }
 
@@ -166,36 +172,33 @@ pub fn hpa_sync(
     now: Millis,
     views: &[View<'_>],
 ) -> hpa::Decision {
-    let observed = observe(a, w, now, views, &mut state.rng);
-    state.hpa.sync(&a.hpa, &observed, now)
+    let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed);
+    state.hpa.sync(&a.hpa, observed, now)
 }
 
-/// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
-/// custom/external metrics APIs.
-fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &mut StreamRng) -> Observed {
-    let v = &views[w];
-    let wl = v.workload;
-    let scrape = last_scrape(now, wl.metrics.scrape_ms);
-    let window = wl.metrics.resource_window_ms;
-    // CPU of ready pods over the metrics-server window, shared equally among them.
-    let (_, _, cpu_cores) = v.history.rates(scrape, window);
-    let ready = v.pods.ready().max(1) as f64;
-    let per_ready_pod = cpu_cores / ready;
-    let total_cpu_request: f64 = wl.deployment.containers.iter().map(|c| c.1.cpu).sum();
-    let mut observed = Observed {
-        spec_replicas: v.pods.desired as i32,
-        status_replicas: v.pods.active() as i32,
-        ..Observed::default()
-    };
-    for p in v.pods.pods.iter().filter(|p| p.is_active()) {
+/// The HPA's view of one workload, kept between syncs: the pod list and the metric entries
+/// are rebuilt only when a pod changed, and otherwise refreshed in place (a sync every 15 s
+/// for a simulated year must not allocate per pod).
+#[derive(Default)]
+pub struct ObservedCache {
+    version: Option<u64>,
+    observed: Observed,
+    /// Per resource-metrics entry: does its pod count as Ready (else it is starting, at idle CPU).
+    entry_ready: Vec<bool>,
+}
+
+fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Millis) {
+    let o = &mut cache.observed;
+    o.pods.clear();
+    o.resource_metrics.clear();
+    cache.entry_ready.clear();
+    for p in pods.pods.iter().filter(|p| p.is_active()) {
         let name = format!("{}-{}", wl.name, p.id);
         let (phase, ready, transition, usage) = match p.state {
             PodState::Pending => (PodPhase::Pending, None, 0, None),
             PodState::Starting { running_at, .. } if now < running_at => (PodPhase::Pending, None, 0, None),
-            PodState::Starting { running_at, .. } => {
-                (PodPhase::Running, Some(false), running_at, Some(wl.profile.idle_cpu))
-            }
-            PodState::Ready { since } => (PodPhase::Running, Some(true), since, Some(per_ready_pod)),
+            PodState::Starting { running_at, .. } => (PodPhase::Running, Some(false), running_at, Some(false)),
+            PodState::Ready { since } => (PodPhase::Running, Some(true), since, Some(true)),
             PodState::Terminating { .. } => continue,
         };
         let containers = wl
@@ -204,7 +207,7 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &m
             .iter()
             .map(|(n, r)| ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))]))
             .collect();
-        observed.pods.push(PodInfo {
+        o.pods.push(PodInfo {
             name: name.clone(),
             phase,
             deleting: false,
@@ -213,25 +216,59 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &m
             start_ms: p.bound_at,
             containers,
         });
-        if let Some(cpu) = usage {
-            // Usage split over containers by their CPU requests; memory at its request.
+        if let Some(is_ready) = usage {
             let containers = wl
                 .deployment
                 .containers
                 .iter()
-                .map(|(n, r)| {
-                    let share = if total_cpu_request > 0.0 { r.cpu / total_cpu_request } else { 1.0 };
-                    ContainerUsage::new(n, &[("cpu", milli(cpu * share)), ("memory", milli(r.memory))])
-                })
+                .map(|(n, r)| ContainerUsage::new(n, &[("cpu", 0), ("memory", milli(r.memory))]))
                 .collect();
-            observed.resource_metrics.push(PodResourceMetrics {
-                pod: name,
-                timestamp_ms: scrape,
-                window_ms: window,
-                containers,
-            });
+            o.resource_metrics.push(PodResourceMetrics { pod: name, timestamp_ms: 0, window_ms: 0, containers });
+            cache.entry_ready.push(is_ready);
         }
     }
+    cache.version = Some(pods.version());
+}
+
+/// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
+/// custom/external metrics APIs.
+fn observe<'c>(
+    a: &PodAutoscaler,
+    w: usize,
+    now: Millis,
+    views: &[View<'_>],
+    rng: &mut StreamRng,
+    cache: &'c mut ObservedCache,
+) -> &'c Observed {
+    let v = &views[w];
+    let wl = v.workload;
+    if cache.version != Some(v.pods.version()) {
+        rebuild_pods(cache, wl, v.pods, now);
+    }
+    let scrape = last_scrape(now, wl.metrics.scrape_ms);
+    let window = wl.metrics.resource_window_ms;
+    // CPU of ready pods over the metrics-server window, shared equally among them; starting
+    // pods at idle CPU; each pod's CPU split over its containers by their CPU requests.
+    let (_, _, cpu_cores) = v.history.rates(scrape, window);
+    let per_ready_pod = cpu_cores / v.pods.ready().max(1) as f64;
+    let total_cpu_request: f64 = wl.deployment.containers.iter().map(|c| c.1.cpu).sum();
+    let observed = &mut cache.observed;
+    observed.spec_replicas = v.pods.desired as i32;
+    observed.status_replicas = v.pods.active() as i32;
+    for (m, &is_ready) in observed.resource_metrics.iter_mut().zip(&cache.entry_ready) {
+        m.timestamp_ms = scrape;
+        m.window_ms = window;
+        let cpu = if is_ready { per_ready_pod } else { wl.profile.idle_cpu };
+        for (c, (_, r)) in m.containers.iter_mut().zip(&wl.deployment.containers) {
+            let share = if total_cpu_request > 0.0 { r.cpu / total_cpu_request } else { 1.0 };
+            if let Some(u) = c.usage.get_mut("cpu") {
+                *u = milli(cpu * share);
+            }
+        }
+    }
+    observed.external_metrics.clear();
+    observed.pod_metrics.clear();
+    observed.object_metrics.clear();
     // Custom and external metrics.
     if let Some(k) = &a.keda {
         let values = trigger_values(k, now, views, rng);
@@ -249,8 +286,6 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &m
             observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) });
         }
     } else {
-        let running: Vec<String> =
-            observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
         for m in &a.hpa.metrics {
             let (name, kind) = match m.type_ {
                 MetricSourceType::Pods => (m.pods.as_ref().map(|x| &x.metric.name), 0),
@@ -263,6 +298,8 @@ fn observe(a: &PodAutoscaler, w: usize, now: Millis, views: &[View<'_>], rng: &m
             let value = read_signal(*signal, now, views, rng);
             match kind {
                 0 => {
+                    let running: Vec<String> =
+                        observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
                     let per_pod = value / running.len().max(1) as f64;
                     for pod in &running {
                         observed.pod_metrics.push(PodMetricValue {

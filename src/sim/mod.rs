@@ -28,6 +28,8 @@ use crate::traffic::{FluidQueue, LatencyHistogram, Load, RequestQueue, ServicePr
 enum Event {
     /// A workload's demand moves to its next trace segment.
     Demand(usize),
+    /// A pod's containers start (its phase becomes Running).
+    PodRunning(usize, u64),
     /// A pod passes its readiness probe.
     PodReady(usize, u64),
     /// A terminating pod is gone and frees its node.
@@ -38,7 +40,7 @@ impl Event {
     fn priority(&self) -> u8 {
         match self {
             Event::Demand(_) => 0,
-            Event::PodReady(..) => 1,
+            Event::PodRunning(..) | Event::PodReady(..) => 1,
             Event::PodGone(..) => 2,
         }
     }
@@ -87,6 +89,11 @@ impl Queue {
 
 /// Per-workload state during a run.
 struct Live {
+    /// The workload's state is computed up to here; it is brought forward only when something
+    /// it depends on changes or someone reads it (lazy integration).
+    integrated_to: Millis,
+    /// Workloads whose signals this workload's autoscaler reads (itself included).
+    reads: Vec<usize>,
     demand: Trace,
     segment: usize,
     lambda: f64,
@@ -157,7 +164,20 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             ControllerState::new(scenario.hpa, streams.stream(&format!("controller-readings/{}", wl.name)))
         });
         let horizon = 30 * crate::engine::MINUTE;
+        let mut reads = vec![w];
+        if let Some(a) = &wl.autoscaler {
+            let signals = a.keda.iter().flat_map(|k| k.signals.iter()).chain(a.metric_signals.values());
+            for s in signals {
+                if let Some(other) = s.workload()
+                    && !reads.contains(&other)
+                {
+                    reads.push(other);
+                }
+            }
+        }
         live.push(Live {
+            integrated_to: 0,
+            reads,
             lambda: demand.rates()[0],
             demand,
             segment: 0,
@@ -178,7 +198,6 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     }
     start_warm(&mut world, &mut live);
 
-    let mut now: Millis = 0;
     let mut step_start: Millis = 0;
     // Latency of all requests together, per output step.
     let mut total_step_hist = LatencyHistogram::new();
@@ -186,15 +205,11 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     loop {
         let next_event = world.events.peek_time().unwrap_or(Millis::MAX);
         let next_lane = lanes.next().map_or(Millis::MAX, |(_, t)| t);
-        let next = next_event.min(next_lane).min(duration);
-        // Everything is constant on [now, next): advance every workload in closed form.
-        if next > now {
-            for (wl, l) in scenario.workloads.iter().zip(live.iter_mut()) {
-                advance(wl, l, now, next);
-            }
-            now = next;
-        }
+        let now = next_event.min(next_lane).min(duration);
         if now >= duration || lanes.get(0).next == now {
+            for (wl, l) in scenario.workloads.iter().zip(live.iter_mut()) {
+                catch_up(wl, l, now);
+            }
             for l in live.iter_mut() {
                 l.queue.flush_latency(&mut l.step_hist);
             }
@@ -285,6 +300,15 @@ fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
     }
 }
 
+/// Brings a workload's state forward to `to`. Between two changes of its demand or ready pods
+/// everything is constant, so one closed-form step covers the whole interval.
+fn catch_up(wl: &Workload, l: &mut Live, to: Millis) {
+    if to > l.integrated_to {
+        advance(wl, l, l.integrated_to, to);
+        l.integrated_to = to;
+    }
+}
+
 /// Advances one workload over [from, to) with its ready pods, and records its signals.
 fn advance(wl: &Workload, l: &mut Live, from: Millis, to: Millis) {
     let before = l.step;
@@ -300,6 +324,7 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
     match ev {
         Event::Demand(w) => {
             let l = &mut live[w];
+            catch_up(&world.scenario.workloads[w], l, now);
             l.segment += 1;
             l.lambda = l.demand.rates()[l.segment];
             if l.segment + 1 < l.demand.len() {
@@ -307,7 +332,12 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
                 world.events.schedule(at, Event::Demand(w).priority(), Event::Demand(w));
             }
         }
+        Event::PodRunning(w, id) => {
+            // Only the phase changes (observers see it); capacity does not.
+            let _ = live[w].pods.get_mut(id);
+        }
         Event::PodReady(w, id) => {
+            catch_up(&world.scenario.workloads[w], &mut live[w], now);
             if let Some(p) = live[w].pods.get_mut(id)
                 && matches!(p.state, PodState::Starting { .. })
             {
@@ -337,6 +367,10 @@ fn views<'a>(scenario: &'a Scenario, live: &'a [Live]) -> Vec<View<'a>> {
 fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     let wl = &world.scenario.workloads[w];
     let Some(a) = &wl.autoscaler else { return };
+    for i in 0..live[w].reads.len() {
+        let r = live[w].reads[i];
+        catch_up(&world.scenario.workloads[r], &mut live[r], now);
+    }
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &views(world.scenario, live));
     live[w].controller = Some(state);
@@ -358,6 +392,10 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
 fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     let wl = &world.scenario.workloads[w];
     let Some(a) = &wl.autoscaler else { return };
+    for i in 0..live[w].reads.len() {
+        let r = live[w].reads[i];
+        catch_up(&world.scenario.workloads[r], &mut live[r], now);
+    }
     let mut state = live[w].controller.take().expect("a KEDA lane has a controller");
     let outcome = controllers::keda_poll(a, &mut state, w, now, &views(world.scenario, live));
     live[w].controller = Some(state);
@@ -387,6 +425,8 @@ fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis
 fn scale(world: &mut World<'_>, live: &mut [Live], w: usize, to: u32, now: Millis) {
     let wl = &world.scenario.workloads[w];
     let l = &mut live[w];
+    // Deleting Ready pods changes capacity from now on.
+    catch_up(wl, l, now);
     l.pods.desired = to;
     let active = l.pods.active();
     if to > active {
@@ -422,6 +462,7 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
             p.node = Some(node);
             p.bound_at = Some(now);
             p.state = PodState::Starting { running_at, ready_at };
+            world.events.schedule(running_at, Event::PodRunning(w, id).priority(), Event::PodRunning(w, id));
             world.events.schedule(ready_at, Event::PodReady(w, id).priority(), Event::PodReady(w, id));
         }
         report_pending(world, l, w, now);

@@ -56,6 +56,8 @@ pub struct PodSet {
     pub pods: Vec<Pod>,
     next_id: u64,
     pub desired: u32,
+    /// Bumped on every change to any pod, so observers can tell when their copy is stale.
+    version: u64,
 }
 
 impl PodSet {
@@ -79,12 +81,19 @@ impl PodSet {
     pub fn create(&mut self, now: Millis) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
+        self.version += 1;
         self.pods.push(Pod { id, created: now, bound_at: None, node: None, state: PodState::Pending });
         id
     }
 
+    /// Mutable access to a pod (counts as a change).
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Pod> {
+        self.version += 1;
         self.pods.iter_mut().find(|p| p.id == id)
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// The ids the ReplicaSet deletes to go from the active count down by `n`.
@@ -97,6 +106,7 @@ impl PodSet {
     /// Removes a pod for good (after its termination grace).
     pub fn remove(&mut self, id: u64) -> Option<Pod> {
         let i = self.pods.iter().position(|p| p.id == id)?;
+        self.version += 1;
         Some(self.pods.remove(i))
     }
 }
