@@ -1,5 +1,6 @@
-//! One simulated year of the bundled example (10 workloads, 1-minute NASA trace repeated to a
-//! year, fixed replicas, fluid service model), on one core. Output aggregated hourly.
+//! One simulated year of the bundled example (11 workloads, 1-minute NASA trace repeated to a
+//! year, fluid service model, hourly output), on one core: with fixed replicas, and with its
+//! HPAs and ScaledObjects.
 use std::hint::black_box;
 use std::path::Path;
 
@@ -9,16 +10,16 @@ use criterion::{Criterion, criterion_group, criterion_main};
 fn year(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo/scenario.yaml");
     let overrides = Overrides { duration: Some("365d".into()), output_step: Some("1h".into()), fidelity: None };
-    let scenario = load_scenario_with(&path, &overrides).expect("bundled example loads");
+    let autoscaled = load_scenario_with(&path, &overrides).expect("bundled example loads");
+    let mut fixed = autoscaled.clone();
+    for w in &mut fixed.workloads {
+        w.autoscaler = None;
+    }
     let mut group = c.benchmark_group("plugilo_year");
     group.sample_size(10);
-    group.bench_function("simulate", |b| b.iter(|| black_box(capsim::sim::run(&scenario, None).unwrap())));
-    group.bench_function("load_and_simulate", |b| {
-        b.iter(|| {
-            let s = load_scenario_with(&path, &overrides).unwrap();
-            black_box(capsim::sim::run(&s, None).unwrap())
-        })
-    });
+    group.bench_function("fixed_replicas", |b| b.iter(|| black_box(capsim::sim::run(&fixed, None).unwrap())));
+    group.bench_function("pod_autoscaling", |b| b.iter(|| black_box(capsim::sim::run(&autoscaled, None).unwrap())));
+    group.bench_function("load_scenario", |b| b.iter(|| black_box(load_scenario_with(&path, &overrides).unwrap())));
     group.finish();
 }
 

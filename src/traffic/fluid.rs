@@ -3,13 +3,17 @@
 
 use super::{LatencyHistogram, Load, MmcWait, ServiceProfile, StepStats};
 
+/// Slots of the wait-distribution memo (a power of two, 32 KiB per workload).
+const MEMO_SLOTS: usize = 1024;
+
 /// One workload's fluid state: requests waiting beyond what the servers hold.
 #[derive(Debug, Clone, Default)]
 pub struct FluidQueue {
     backlog: f64,
-    /// The wait distribution of the last stable interval, reused while servers and arrival rate
-    /// stay the same (controllers cut time into many short intervals with equal conditions).
-    cached: Option<(u32, u64, MmcWait)>,
+    /// Wait distributions by (servers, arrival rate): a direct-mapped memo, because the same
+    /// conditions recur (controllers cut time into short equal intervals; a trace repeated over
+    /// a year brings back the same rates). A hit returns exactly what the formula would.
+    memo: Vec<Option<(u32, u64, MmcWait)>>,
     /// Requests that waited, from consecutive stable intervals with the same wait distribution,
     /// not yet spread over the histogram: the bucket walk is done once per distribution.
     pending_tail: Option<(f64, f64, f64)>,
@@ -131,11 +135,18 @@ impl FluidQueue {
             return;
         }
         let servers = p.servers(pods);
-        let wait = match self.cached {
-            Some((c, bits, w)) if c == servers && bits == lambda.to_bits() => w,
+        if self.memo.is_empty() {
+            self.memo = vec![None; MEMO_SLOTS];
+        }
+        let bits = lambda.to_bits();
+        let slot = ((bits ^ (bits >> 29) ^ (servers as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+            >> 54) as usize
+            % MEMO_SLOTS;
+        let wait = match self.memo[slot] {
+            Some((c, b, w)) if c == servers && b == bits => w,
             _ => {
                 let w = MmcWait::new(servers, lambda, p.service_ms).expect("stable by construction");
-                self.cached = Some((servers, lambda.to_bits(), w));
+                self.memo[slot] = Some((servers, bits, w));
                 w
             }
         };
