@@ -9,7 +9,12 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 fn year(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo/scenario.yaml");
-    let overrides = Overrides { duration: Some("365d".into()), output_step: Some("1h".into()), fidelity: None };
+    let overrides = Overrides {
+        duration: Some("365d".into()),
+        output_step: Some("1h".into()),
+        fidelity: None,
+        fixed_replicas: false,
+    };
     let autoscaled = load_scenario_with(&path, &overrides).expect("bundled example loads");
     let mut fixed = autoscaled.clone();
     for w in &mut fixed.workloads {

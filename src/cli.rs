@@ -41,6 +41,9 @@ enum Command {
         /// Override the output step (e.g. 1h).
         #[arg(long)]
         output_step: Option<String>,
+        /// Ignore HPAs and ScaledObjects (what-if: what do the autoscalers buy us?).
+        #[arg(long)]
+        fixed_replicas: bool,
     },
     /// Check a scenario and everything it refers to, without running it.
     Validate { scenario: Option<PathBuf> },
@@ -207,9 +210,10 @@ pub fn main() -> std::process::ExitCode {
 
 fn dispatch(command: Command) -> Result<()> {
     match command {
-        Command::Run { scenario, out, seed, duration, output_step } => {
+        Command::Run { scenario, out, seed, duration, output_step, fixed_replicas } => {
             let path = scenario.unwrap_or_else(default_scenario);
-            let scenario = load_scenario_with(&path, &Overrides { duration, output_step, fidelity: None })?;
+            let scenario =
+                load_scenario_with(&path, &Overrides { duration, output_step, fidelity: None, fixed_replicas })?;
             let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
             crate::report::check_output_dir(&out)?;
             let result = crate::sim::run(&scenario, seed)?;

@@ -407,6 +407,8 @@ pub struct Overrides {
     pub duration: Option<String>,
     pub output_step: Option<String>,
     pub fidelity: Option<Fidelity>,
+    /// Ignore HPAs and ScaledObjects: every Deployment keeps its manifest replicas.
+    pub fixed_replicas: bool,
 }
 
 /// Loads and validates a scenario file and everything it refers to.
@@ -706,7 +708,12 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
     };
     let autoscalers = load_autoscalers(&manifests, &refs, &mut warnings).map_err(|e| e.in_file(path))?;
     for (w, a) in workloads.iter_mut().zip(autoscalers) {
-        w.autoscaler = a;
+        w.autoscaler = if overrides.fixed_replicas { None } else { a };
+    }
+    if overrides.fixed_replicas {
+        notes.push(
+            "--fixed-replicas: HPAs and ScaledObjects ignored; every Deployment keeps its manifest replicas".into(),
+        );
     }
     for (name, spec) in &raw.workloads {
         let w = workloads.iter().find(|w| &w.name == name).expect("built above");

@@ -139,7 +139,8 @@ impl FluidQueue {
             self.memo = vec![None; MEMO_SLOTS];
         }
         let bits = lambda.to_bits();
-        let slot = ((bits ^ (bits >> 29) ^ (servers as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+        let slot = ((bits ^ (bits >> 29) ^ (servers as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .wrapping_mul(0xbf58_476d_1ce4_e5b9)
             >> 54) as usize
             % MEMO_SLOTS;
         let wait = match self.memo[slot] {
