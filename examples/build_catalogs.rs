@@ -13,11 +13,12 @@ fn main() -> std::process::ExitCode {
             for b in built {
                 let r = &b.report;
                 println!(
-                    "{:<26} {:>5} rows, {:>3} flagged, skipped {} without specs and {} priced at zero",
+                    "{:<26} {:>5} rows, {:>3} flagged, skipped {} without specs, {} with incomplete specs, {} priced at zero",
                     b.name,
                     r.rows,
                     r.flagged,
                     r.skipped_no_specs.len(),
+                    r.skipped_bad_specs.len(),
                     r.skipped_zero_price.len()
                 );
             }

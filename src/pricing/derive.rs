@@ -135,6 +135,8 @@ pub struct BuildReport {
     pub skipped_no_specs: Vec<String>,
     /// Sizes priced at zero in the snapshot (not sold).
     pub skipped_zero_price: Vec<String>,
+    /// Sizes whose specs row has zero vCPU or memory (e.g. Standard_B1ls: 0.5 GiB written as 0).
+    pub skipped_bad_specs: Vec<String>,
     pub flagged: usize,
 }
 
@@ -252,6 +254,10 @@ pub fn build_azure(ondemand: &Path, specs: &Path, region: &str) -> Result<(Catal
             report.skipped_zero_price.push(c[1].clone());
             continue;
         }
+        if spec.vcpu == 0 || spec.memory_gib <= 0.0 {
+            report.skipped_bad_specs.push(c[1].clone());
+            continue;
+        }
         let f = &flex[&spec.name];
         let mut e = entry("azure", region, spec, f.group.clone(), f.ratio, Price::real(price, &label));
         AZURE_RULES.apply(&mut e);
@@ -284,6 +290,10 @@ pub fn build_aws(ondemand: &Path, specs: &Path) -> Result<(Catalog, BuildReport)
         };
         if price <= 0.0 {
             report.skipped_zero_price.push(c[1].clone());
+            continue;
+        }
+        if spec.vcpu == 0 || spec.memory_gib <= 0.0 {
+            report.skipped_bad_specs.push(c[1].clone());
             continue;
         }
         let f = &flex[&spec.name];
