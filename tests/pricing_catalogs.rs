@@ -96,7 +96,8 @@ fn bundled_catalogs_equal_a_fresh_build_from_the_snapshots() {
     assert_eq!(built.len(), 5);
     for b in built {
         let fresh = std::fs::read_to_string(dir.path().join(format!("{}.csv", b.name))).unwrap();
-        let committed = std::fs::read_to_string(root().join("datasets/catalogs").join(format!("{}.csv", b.name))).unwrap();
+        let committed =
+            std::fs::read_to_string(root().join("datasets/catalogs").join(format!("{}.csv", b.name))).unwrap();
         assert!(fresh == committed, "{} is stale: run `cargo run --example build_catalogs`", b.name);
     }
 }
@@ -162,7 +163,11 @@ fn suspect_d4as_v5_is_flagged_and_shown() {
     let gwc = bundled("azure-germanywestcentral");
     let d4 = gwc.get("germanywestcentral", "Standard_D4as_v5").unwrap();
     assert_eq!(d4.on_demand.usd_per_hour, 0.392);
-    assert!(d4.flags.iter().any(|f| f.starts_with("peer-region:") && f.contains("westeurope's 0.208")), "{:?}", d4.flags);
+    assert!(
+        d4.flags.iter().any(|f| f.starts_with("peer-region:") && f.contains("westeurope's 0.208")),
+        "{:?}",
+        d4.flags
+    );
     assert!(gwc.get("germanywestcentral", "Standard_D8s_v5").unwrap().flags.is_empty());
     let table = pricing::command::show(&gwc, "gwc", Some("*D4as_v5"));
     assert!(table.contains("flagged rows (1)"), "{table}");
@@ -206,7 +211,11 @@ fn bad_rows_name_line_column_and_fix() {
         r[i] = value.to_string();
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(&r).unwrap();
-        format!("{header}\n{}\n{}", good.lines().nth(1).unwrap().replace("Standard_D8s_v5", "Standard_D4s_v5"), String::from_utf8(w.into_inner().unwrap()).unwrap())
+        format!(
+            "{header}\n{}\n{}",
+            good.lines().nth(1).unwrap().replace("Standard_D8s_v5", "Standard_D4s_v5"),
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        )
     };
     let cases = [
         ("vcpu", "eight", 4, "whole number"),
@@ -280,7 +289,7 @@ fn item(sku: &str, kind: &str, price: f64, extra: &str) -> String {
 #[test]
 fn synthetic_pages_with_spot_savings_plans_windows_and_devtest() {
     let sp = r#","savingsPlan":[{"unitPrice":0.1457,"retailPrice":0.1457,"term":"3 Years"},{"unitPrice":0.1748,"retailPrice":0.1748,"term":"1 Year"}]"#;
-    let page1 = vec![
+    let page1 = [
         item("Standard_D4s_v5", "Consumption", 0.23, sp),
         item("Standard_D4s_v5", "Reservation", 1190.0, r#","reservationTerm":"1 Year""#),
         item("Standard_D4s_v5", "Reservation", 2290.0, r#","reservationTerm":"3 Years""#),
@@ -291,7 +300,7 @@ fn synthetic_pages_with_spot_savings_plans_windows_and_devtest() {
         item("Standard_D4s_v5", "Consumption", 0.0483, "").replace("\"D4s v5\"", "\"D4s v5 Spot\""),
         item("Standard_D4s_v5", "Consumption", 0.046, "").replace("\"D4s v5\"", "\"D4s v5 Low Priority\""),
     ];
-    let page2 = vec![
+    let page2 = [
         // An older on-demand price: the newest wins.
         item("Standard_D4s_v5", "Consumption", 0.25, "").replace("2024-01-01", "2022-01-01"),
         item("Standard_D2s_v5", "Consumption", 0.115, ""),

@@ -110,7 +110,9 @@ pub fn parse_items(text: &str) -> Result<Vec<RetailItem>> {
                 raw.push((path.trim_end_matches('.').to_string(), page.clone()));
                 Ok(())
             }
-            None => Err(Error::new("no `Items`").at_field(if path.is_empty() { "(top)".into() } else { path }).fix(fix)),
+            None => {
+                Err(Error::new("no `Items`").at_field(if path.is_empty() { "(top)".into() } else { path }).fix(fix))
+            }
         }
     };
     match &value {
@@ -154,7 +156,12 @@ fn is_spot(item: &RetailItem) -> bool {
     item.meter_name.ends_with(" Spot") || item.sku_name.ends_with(" Spot")
 }
 
-fn collect(items: &[RetailItem], region: &str, label: &str, report: &mut ImportReport) -> Result<BTreeMap<String, Found>> {
+fn collect(
+    items: &[RetailItem],
+    region: &str,
+    label: &str,
+    report: &mut ImportReport,
+) -> Result<BTreeMap<String, Found>> {
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     for item in items {
         report.items += 1;
@@ -337,7 +344,12 @@ pub fn import(
 }
 
 /// Reads an API export file and merges it (see [`import`]); the label names the file.
-pub fn import_file(path: &Path, region: &str, specs: &[Spec], base: Option<&Catalog>) -> Result<(Catalog, ImportReport)> {
+pub fn import_file(
+    path: &Path,
+    region: &str,
+    specs: &[Spec],
+    base: Option<&Catalog>,
+) -> Result<(Catalog, ImportReport)> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, &e))?;
     let items = parse_items(&text).map_err(|e| e.in_file(path))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -291,10 +291,8 @@ impl Catalog {
     /// Parses catalog CSV text; errors name the line and column (the caller adds the file).
     pub fn parse(text: &str) -> Result<Catalog> {
         let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| Error::new(format!("cannot read the header: {e}")).at_line(1, None))?
-            .clone();
+        let headers =
+            reader.headers().map_err(|e| Error::new(format!("cannot read the header: {e}")).at_line(1, None))?.clone();
         let header_fix = format!("the header must be exactly: {}", COLUMNS.join(","));
         for (i, want) in COLUMNS.iter().enumerate() {
             match headers.get(i) {
@@ -418,7 +416,8 @@ impl Row<'_> {
 
     fn err(&self, column: &str, problem: impl Into<String>) -> Error {
         let idx = Row::col(column);
-        Error::new(format!("column {} `{column}`: {}", idx + 1, problem.into())).at_line(self.line, Some(idx as u64 + 1))
+        Error::new(format!("column {} `{column}`: {}", idx + 1, problem.into()))
+            .at_line(self.line, Some(idx as u64 + 1))
     }
 
     fn cell(&self, column: &str) -> &str {

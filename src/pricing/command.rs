@@ -55,9 +55,9 @@ pub fn run(command: CatalogCommand) -> Result<String> {
             let base = base.as_deref().map(super::load).transpose()?;
             let (cat, report) = super::azure_retail::import_file(&file, &region, &specs, base.as_ref())?;
             if cat.is_empty() {
-                return Err(Error::new(format!("no Linux VM prices for region {region:?}"))
-                    .in_file(&file)
-                    .fix("check --region (the items' armRegionName) and that the export holds Virtual Machines prices"));
+                return Err(Error::new(format!("no Linux VM prices for region {region:?}")).in_file(&file).fix(
+                    "check --region (the items' armRegionName) and that the export holds Virtual Machines prices",
+                ));
             }
             cat.write(&out)?;
             let mut s = String::new();
@@ -105,7 +105,8 @@ fn list() -> Result<String> {
             path.display()
         );
     }
-    let _ = writeln!(s, "real/derived count prices (on-demand, spot, 1y/3y RI, 1y/3y SP); see datasets/catalogs/README.md");
+    let _ =
+        writeln!(s, "real/derived count prices (on-demand, spot, 1y/3y RI, 1y/3y SP); see datasets/catalogs/README.md");
     Ok(s)
 }
 
@@ -255,7 +256,7 @@ mod tests {
 
     #[test]
     fn patterns() {
-        assert!(matches_pattern("D*s_v5", "Standard_D8s_v5") == false);
+        assert!(!matches_pattern("D*s_v5", "Standard_D8s_v5"));
         assert!(matches_pattern("*D*s_v5", "Standard_D8s_v5"));
         assert!(matches_pattern("standard_d?s_v5", "Standard_D8s_v5"));
         assert!(matches_pattern("d8s", "Standard_D8s_v5"));

@@ -381,8 +381,7 @@ pub fn build_gcp(prices: &Path, regions: &[&str]) -> Result<Vec<(Catalog, BuildR
                 gpu: gpu as u32,
                 arch: arch.to_string(),
             };
-            let mut e =
-                entry("gcp", region, &spec, series.to_string(), inst.cpu.max(0.25), Price::real(hour, &label));
+            let mut e = entry("gcp", region, &spec, series.to_string(), inst.cpu.max(0.25), Price::real(hour, &label));
             let pos = |x: Option<f64>| x.filter(|v| *v > 0.0);
             e.spot = pos(cost.hour_spot).map(|s| Price::real(s, &label));
             e.reservation_1y =
@@ -457,8 +456,11 @@ pub fn flag_group_outliers(cat: &mut Catalog) -> usize {
     for e in cat.entries.iter().filter(|e| e.gpu == 0) {
         groups.entry(key(e)).or_default().push(per_unit(e));
     }
-    let medians: BTreeMap<_, (f64, usize)> =
-        groups.into_iter().filter(|(_, v)| v.len() >= MIN_GROUP).map(|(k, v)| (k, (median(v.clone()), v.len()))).collect();
+    let medians: BTreeMap<_, (f64, usize)> = groups
+        .into_iter()
+        .filter(|(_, v)| v.len() >= MIN_GROUP)
+        .map(|(k, v)| (k, (median(v.clone()), v.len())))
+        .collect();
     let mut flagged = 0;
     for e in cat.entries.iter_mut().filter(|e| e.gpu == 0) {
         let Some(&(m, n)) = medians.get(&key(e)) else { continue };
@@ -486,8 +488,11 @@ pub fn flag_group_outliers(cat: &mut Catalog) -> usize {
 pub fn flag_peer_outliers(cat: &mut Catalog, peer: &Catalog) -> usize {
     let peer_price: BTreeMap<&str, f64> =
         peer.entries.iter().map(|e| (e.name.as_str(), e.on_demand.usd_per_hour)).collect();
-    let rel: Vec<f64> =
-        cat.entries.iter().filter_map(|e| peer_price.get(e.name.as_str()).map(|p| e.on_demand.usd_per_hour / p)).collect();
+    let rel: Vec<f64> = cat
+        .entries
+        .iter()
+        .filter_map(|e| peer_price.get(e.name.as_str()).map(|p| e.on_demand.usd_per_hour / p))
+        .collect();
     if rel.len() < MIN_GROUP {
         return 0;
     }

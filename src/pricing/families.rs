@@ -135,10 +135,7 @@ pub fn aws_flex(types: &[(&str, u32)]) -> BTreeMap<String, Flex> {
             let (u, v) = same.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0))?;
             Some(u / v.max(1) as f64 * vcpu as f64)
         });
-        out.insert(
-            name.to_string(),
-            Flex { group: family.to_string(), ratio: units.unwrap_or(2.0 * vcpu as f64) },
-        );
+        out.insert(name.to_string(), Flex { group: family.to_string(), ratio: units.unwrap_or(2.0 * vcpu as f64) });
     }
     out
 }
