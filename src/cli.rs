@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Instance catalogs with prices: list the bundled ones, show one, import Azure Retail Prices.
+    Catalog {
+        #[command(subcommand)]
+        command: crate::pricing::CatalogCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -210,6 +215,10 @@ pub fn main() -> std::process::ExitCode {
 
 fn dispatch(command: Command) -> Result<()> {
     match command {
+        Command::Catalog { command } => {
+            print!("{}", crate::pricing::run_catalog_command(command)?);
+            Ok(())
+        }
         Command::Run { scenario, out, seed, duration, output_step, fixed_replicas } => {
             let path = scenario.unwrap_or_else(default_scenario);
             let scenario =

@@ -10,6 +10,7 @@ pub mod commit;
 pub mod engine;
 pub mod error;
 pub mod model;
+pub mod pricing;
 pub mod report;
 pub mod sim;
 pub mod trace;
