@@ -291,3 +291,55 @@ fn unmodelled_fields_are_warnings_not_silence() {
     let summary = std::fs::read_to_string(f.path("out/summary.json")).unwrap();
     assert!(summary.contains("fancyNewField"));
 }
+
+fn kafka_fixture(extra_metadata: &str) -> Fixture {
+    let f = Fixture::new(1, &constant_trace(400.0), "");
+    let so = SCALED_OBJECT.replace("MIN", "1").replace(
+        "    - type: prometheus\n      name: rps\n      metadata:\n        serverAddress: http://prometheus:9090\n        query: sum(rate(http_requests_total{service=\"api\"}[1m]))\n        threshold: \"50\"\n",
+        &format!(
+            "    - type: kafka\n      name: orders\n      metadata:\n        bootstrapServers: kafka:9092\n        consumerGroup: api\n        topic: orders\n        lagThreshold: \"10\"\n{extra_metadata}"
+        ),
+    );
+    assert!(so.contains("kafka"));
+    f.write("manifests.yaml", &format!("{DEPLOYMENT}---\n{so}"));
+    let s = std::fs::read_to_string(f.path("scenario.yaml"))
+        .unwrap()
+        .replace("kind: Scenario", "kind: Scenario")
+        .replace("    service: {concurrency: 8,", "    service: {kind: queue, concurrency: 8,");
+    f.write("scenario.yaml", &s);
+    f
+}
+
+fn bind_partitions(f: &Fixture, n: u32) {
+    let s = std::fs::read_to_string(f.path("scenario.yaml")).unwrap().replace(
+        "    pods:\n",
+        &format!("    signals:\n      orders: {{signal: kafka_lag, partitions: {n}}}\n    pods:\n"),
+    );
+    f.write("scenario.yaml", &s);
+}
+
+fn max_desired(f: &Fixture) -> u32 {
+    let mut reader = csv::Reader::from_path(f.path("out/timeseries.csv")).unwrap();
+    reader.records().map(|r| r.unwrap()[7].parse::<u32>().unwrap()).max().unwrap()
+}
+
+#[test]
+fn kafka_lag_is_capped_by_partitions_unless_idle_consumers_are_allowed() {
+    // 400 msg/s against 2 pods (320 msg/s) builds lag that asks for many replicas.
+    let f = kafka_fixture("");
+    expect_error(&f, &["needs the topic's partition count", "workloads.api.signals.orders"]);
+    bind_partitions(&f, 3);
+    let out = f.run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Upstream caps the lag only when lag / lagThreshold (integer division) exceeds the
+    // partitions, so a lag of 39 with threshold 10 on 3 partitions passes uncapped and asks for
+    // ceil(3.9) = 4 replicas: at most partitions + 1, never more.
+    let capped = max_desired(&f);
+    assert!((3..=4).contains(&capped), "lag capped at lagThreshold × 3 partitions: {capped}");
+
+    let g = kafka_fixture("        allowIdleConsumers: \"true\"\n");
+    bind_partitions(&g, 3);
+    let out = g.run();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(max_desired(&g) > 4, "idle consumers allowed: more replicas than partitions");
+}

@@ -333,7 +333,18 @@ fn bind_signals(a: &mut PodAutoscaler, o: &OtherObject, own: usize, refs: &Workl
                     keda::RabbitMode::MessageRate => Signal::DemandRps { workload: own, window_ms: 60_000 },
                     _ => Signal::QueueLength { workload: own },
                 },
-                (None, keda::ScalerConfig::Kafka(_)) => Signal::KafkaLag { workload: own, partitions: 1 },
+                (None, keda::ScalerConfig::Kafka(_)) => {
+                    return Err(Error::new(format!(
+                        "ScaledObject {:?} trigger {i} (kafka) needs the topic's partition count, which caps its replicas",
+                        a.name
+                    ))
+                    .in_file(&o.source)
+                    .at_field(format!("spec.triggers[{i}]"))
+                    .fix(format!(
+                        "bind it in the scenario: workloads.{}.signals.{key}: {{signal: kafka_lag, partitions: 12}}",
+                        refs.names[own]
+                    )));
+                }
                 (None, keda::ScalerConfig::Generic(_)) => {
                     return Err(Error::new(format!(
                         "ScaledObject {:?} trigger {i} ({}) has no simulated signal",

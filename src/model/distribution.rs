@@ -172,6 +172,22 @@ mod tests {
     }
 
     #[test]
+    fn empirical_samples_from_csv() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("s.csv"), "pod,seconds\na,2.5\nb,7\n").unwrap();
+        let spec = DurationSpec::Empirical { file: "s.csv".into(), column: Some("seconds".into()) };
+        let d = DurationDist::from_spec(&spec, "pods.startup", Path::new("scenario.yaml"), dir.path()).unwrap();
+        assert_eq!(d, DurationDist::Empirical(vec![2_500, 7_000]));
+        let mut rng = RngStreams::new(1, "t", 0).stream("e");
+        assert!((0..100).all(|_| matches!(d.sample(&mut rng), 2_500 | 7_000)));
+        std::fs::write(dir.path().join("s.csv"), "pod,seconds\na,soon\n").unwrap();
+        let err = DurationDist::from_spec(&spec, "pods.startup", Path::new("scenario.yaml"), dir.path()).unwrap_err();
+        assert_eq!(err.place, Some(crate::error::Place::Line { line: 2, column: Some(2) }));
+        let missing = DurationSpec::Empirical { file: "s.csv".into(), column: Some("secs".into()) };
+        assert!(DurationDist::from_spec(&missing, "pods.startup", Path::new("scenario.yaml"), dir.path()).is_err());
+    }
+
+    #[test]
     fn gamma_mean() {
         let d = DurationDist::Gamma { shape: 4.0, scale_ms: 1500.0 };
         let mut rng = RngStreams::new(1, "t", 0).stream("g");

@@ -367,6 +367,12 @@ fn views<'a>(scenario: &'a Scenario, live: &'a [Live]) -> Vec<View<'a>> {
 fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     let wl = &world.scenario.workloads[w];
     let Some(a) = &wl.autoscaler else { return };
+    // A paused ScaledObject (or one pinned to paused-replicas) has no HPA: KEDA removes it.
+    if let Some(k) = &a.keda
+        && (k.object.paused_by_annotation() || k.object.paused_replicas().is_some())
+    {
+        return;
+    }
     for i in 0..live[w].reads.len() {
         let r = live[w].reads[i];
         catch_up(&world.scenario.workloads[r], &mut live[r], now);
