@@ -304,7 +304,6 @@ fn kafka_fixture(extra_metadata: &str) -> Fixture {
     f.write("manifests.yaml", &format!("{DEPLOYMENT}---\n{so}"));
     let s = std::fs::read_to_string(f.path("scenario.yaml"))
         .unwrap()
-        .replace("kind: Scenario", "kind: Scenario")
         .replace("    service: {concurrency: 8,", "    service: {kind: queue, concurrency: 8,");
     f.write("scenario.yaml", &s);
     f
