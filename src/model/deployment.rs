@@ -38,8 +38,67 @@ pub struct Deployment {
     /// `terminationGracePeriodSeconds`, in milliseconds (Kubernetes default 30 s).
     pub termination_grace_ms: u64,
     pub labels: BTreeMap<String, String>,
+    /// Where its pods may run: nodeSelector, tolerations, required node affinity.
+    pub placement: Placement,
     /// Where it was read from, for messages.
     pub source: PathBuf,
+}
+
+/// The pod template's placement constraints, as the scheduler reads them.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Placement {
+    #[serde(rename = "nodeSelector", default)]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Vec<TolerationSpec>,
+    /// `affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms`:
+    /// terms are ORed, expressions within a term ANDed.
+    #[serde(skip)]
+    pub required_terms: Vec<Vec<MatchExpression>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TolerationSpec {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub operator: Option<String>,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub effect: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MatchExpression {
+    pub key: String,
+    pub operator: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct Affinity {
+    #[serde(rename = "nodeAffinity", default)]
+    node_affinity: Option<NodeAffinity>,
+}
+
+#[derive(Deserialize, Default)]
+struct NodeAffinity {
+    #[serde(rename = "requiredDuringSchedulingIgnoredDuringExecution", default)]
+    required: Option<NodeSelectorSpec>,
+}
+
+#[derive(Deserialize, Default)]
+struct NodeSelectorSpec {
+    #[serde(rename = "nodeSelectorTerms", default)]
+    terms: Vec<NodeSelectorTermSpec>,
+}
+
+#[derive(Deserialize, Default)]
+struct NodeSelectorTermSpec {
+    #[serde(rename = "matchExpressions", default)]
+    match_expressions: Vec<MatchExpression>,
 }
 
 /// Another object found beside the Deployments (kept for `capsim validate`'s listing).
@@ -99,6 +158,12 @@ struct PodSpec {
     containers: Vec<Container>,
     #[serde(rename = "terminationGracePeriodSeconds", default)]
     termination_grace_period_seconds: Option<u64>,
+    #[serde(rename = "nodeSelector", default)]
+    node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    tolerations: Vec<TolerationSpec>,
+    #[serde(default)]
+    affinity: Option<Affinity>,
 }
 
 #[derive(Deserialize)]
@@ -208,6 +273,7 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
         limits,
         containers,
         termination_grace_ms: spec.template.spec.termination_grace_period_seconds.unwrap_or(30) * 1000,
+        placement: placement(file, &spec.template.spec)?,
         labels: meta.metadata.labels,
         source: file.to_path_buf(),
     });
@@ -231,4 +297,48 @@ fn read_resources(
         }
     }
     Ok(r)
+}
+
+const TOLERATION_OPERATORS: [&str; 2] = ["Equal", "Exists"];
+const EFFECTS: [&str; 3] = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+const NODE_OPERATORS: [&str; 6] = ["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"];
+
+/// Reads and checks the pod template's placement constraints.
+fn placement(file: &Path, spec: &PodSpec) -> Result<Placement> {
+    let bad = |field: String, value: &str, allowed: &[&str]| {
+        Error::new(format!("{value:?} is not valid here"))
+            .in_file(file)
+            .at_field(field)
+            .fix(format!("use one of: {}", allowed.join(", ")))
+    };
+    for (i, t) in spec.tolerations.iter().enumerate() {
+        let base = format!("spec.template.spec.tolerations[{i}]");
+        if let Some(op) = &t.operator
+            && !TOLERATION_OPERATORS.contains(&op.as_str())
+        {
+            return Err(bad(format!("{base}.operator"), op, &TOLERATION_OPERATORS));
+        }
+        if let Some(e) = &t.effect
+            && !e.is_empty()
+            && !EFFECTS.contains(&e.as_str())
+        {
+            return Err(bad(format!("{base}.effect"), e, &EFFECTS));
+        }
+    }
+    let mut required_terms = Vec::new();
+    if let Some(required) = spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).and_then(|n| n.required.as_ref()) {
+        for (i, term) in required.terms.iter().enumerate() {
+            for (j, e) in term.match_expressions.iter().enumerate() {
+                if !NODE_OPERATORS.contains(&e.operator.as_str()) {
+                    return Err(bad(
+                        format!("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchExpressions[{j}].operator"),
+                        &e.operator,
+                        &NODE_OPERATORS,
+                    ));
+                }
+            }
+            required_terms.push(term.match_expressions.clone());
+        }
+    }
+    Ok(Placement { node_selector: spec.node_selector.clone(), tolerations: spec.tolerations.clone(), required_terms })
 }

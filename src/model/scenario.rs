@@ -237,6 +237,26 @@ struct SloSpec {
 #[serde(deny_unknown_fields)]
 struct ClusterSpec {
     nodes: Vec<NodeGroupSpec>,
+    #[serde(default)]
+    scheduler: SchedulerSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct SchedulerSpec {
+    #[serde(default)]
+    scoring: Scoring,
+}
+
+/// The kube-scheduler's NodeResourcesFit scoring strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// The default: spread pods to the least requested nodes.
+    #[default]
+    LeastAllocated,
+    /// Bin-packing: fill the most requested nodes first.
+    MostAllocated,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +267,19 @@ struct NodeGroupSpec {
     instance_type: Option<String>,
     count: u32,
     allocatable: AllocatableSpec,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    taints: Vec<TaintSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaintSpec {
+    key: String,
+    #[serde(default)]
+    value: String,
+    effect: String,
 }
 
 #[derive(Deserialize)]
@@ -272,6 +305,10 @@ pub struct NodeGroup {
     pub count: u32,
     pub allocatable: Resources,
     pub max_pods: u32,
+    /// Labels beyond the well-known ones capsim sets (pool, instance type, os, arch).
+    pub labels: BTreeMap<String, String>,
+    /// (key, value, effect) with effect NoSchedule, PreferNoSchedule or NoExecute.
+    pub taints: Vec<(String, String, String)>,
 }
 
 /// A spike event as declared, with the workloads it applies to.
@@ -344,6 +381,7 @@ pub struct Scenario {
     pub fidelity: Fidelity,
     pub workloads: Vec<Workload>,
     pub nodes: Vec<NodeGroup>,
+    pub scoring: Scoring,
     pub slo: Slo,
     pub spikes: Vec<SpikeEvent>,
     pub manifests: Manifests,
@@ -776,6 +814,23 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
                 memory: ctx.quantity(&n.allocatable.memory, &format!("{field}.memory"))?,
             },
             max_pods: n.allocatable.pods,
+            labels: n.labels.clone(),
+            taints: n
+                .taints
+                .iter()
+                .enumerate()
+                .map(|(j, t)| {
+                    if ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+                        Ok((t.key.clone(), t.value.clone(), t.effect.clone()))
+                    } else {
+                        Err(ctx.field_err(
+                            &format!("cluster.nodes[{i}].taints[{j}].effect"),
+                            format!("{:?} is not a taint effect", t.effect),
+                            "use NoSchedule, PreferNoSchedule or NoExecute",
+                        ))
+                    }
+                })
+                .collect::<Result<_>>()?,
         });
     }
 
@@ -792,6 +847,7 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         fidelity: raw.fidelity,
         workloads,
         nodes,
+        scoring: raw.cluster.scheduler.scoring,
         slo,
         spikes,
         manifests,

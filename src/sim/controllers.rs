@@ -193,7 +193,7 @@ fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Mi
     o.resource_metrics.clear();
     cache.entry_ready.clear();
     for p in pods.pods.iter().filter(|p| p.is_active()) {
-        let name = format!("{}-{}", wl.name, p.id);
+        let name = super::pod_name(wl, p.id);
         let (phase, ready, transition, usage) = match p.state {
             PodState::Pending => (PodPhase::Pending, None, 0, None),
             PodState::Starting { running_at, .. } if now < running_at => (PodPhase::Pending, None, 0, None),

@@ -129,7 +129,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     let start = scenario.start;
     let mut world = World {
         scenario,
-        cluster: Cluster::from_groups(&scenario.nodes),
+        cluster: Cluster::from_groups(&scenario.nodes, scenario.scoring),
         events: EventQueue::with_capacity(scenario.workloads.len() * 8),
         decisions: Vec::new(),
     };
@@ -286,7 +286,7 @@ fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
         });
         for _ in 0..replicas {
             let id = l.pods.create(0);
-            match world.cluster.bind_first_fit(&wl.deployment.requests) {
+            match world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) {
                 Ok(node) => {
                     let p = l.pods.get_mut(id).unwrap();
                     p.node = Some(node);
@@ -348,7 +348,7 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
             if let Some(p) = live[w].pods.remove(id)
                 && let Some(node) = p.node
             {
-                world.cluster.release(node, &world.scenario.workloads[w].deployment.requests);
+                world.cluster.release(node, &pod_name(&world.scenario.workloads[w], id));
                 bind_pending(world, live, now);
             }
         }
@@ -461,7 +461,7 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
         let wl = &world.scenario.workloads[w];
         let pending: Vec<u64> = l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
         for id in pending {
-            let Ok(node) = world.cluster.bind_first_fit(&wl.deployment.requests) else { break };
+            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) else { break };
             let running_at = now + wl.pods.startup.sample(&mut l.startup_rng);
             let ready_at = running_at + wl.pods.readiness_delay_ms;
             let p = l.pods.get_mut(id).unwrap();
@@ -480,7 +480,7 @@ fn report_pending(world: &mut World<'_>, l: &mut Live, w: usize, now: Millis) {
     let pending = l.pods.pending();
     if pending > l.pending_reported {
         let wl = &world.scenario.workloads[w];
-        let why = world.cluster.why_unschedulable(&wl.deployment.requests);
+        let why = world.cluster.why_unschedulable(&crate::cluster::pod_info(&wl.deployment, &format!("{}-pending", wl.name)));
         world.decisions.push(Decision {
             time_ms: now,
             controller: "scheduler".into(),
@@ -529,6 +529,11 @@ fn flush_step(profile: ServiceProfile, l: &mut Live, from: Millis, to: Millis) {
     l.run_hist.merge(&l.step_hist);
     l.step_hist.clear();
     l.step = StepStats::default();
+}
+
+/// A pod's name, as the scheduler and the HPA see it.
+pub fn pod_name(wl: &Workload, id: u64) -> String {
+    format!("{}-{}", wl.name, id)
 }
 
 pub fn fmt_cpu(cores: f64) -> String {
