@@ -1,6 +1,7 @@
 //! Nodes and pod placement. For now a fixed set of nodes and a first-fit placement; the
 //! kube-scheduler's filter and score plugins replace it with the node autoscalers.
 
+pub mod allocatable;
 pub mod scheduler;
 
 use crate::model::{NodeGroup, Resources};
