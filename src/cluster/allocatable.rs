@@ -354,11 +354,11 @@ pub fn daemonset_overhead(alloc: &Allocatable, daemonsets: &[PodRequests]) -> Al
 pub fn fmt_mem(bytes: u64) -> String {
     if bytes == 0 {
         "0".to_string()
-    } else if bytes % GIB == 0 {
+    } else if bytes.is_multiple_of(GIB) {
         format!("{}Gi", bytes / GIB)
-    } else if bytes % MIB == 0 {
+    } else if bytes.is_multiple_of(MIB) {
         format!("{}Mi", bytes / MIB)
-    } else if bytes % 1024 == 0 {
+    } else if bytes.is_multiple_of(1024) {
         format!("{}Ki", bytes / 1024)
     } else {
         format!("{bytes}")
