@@ -2,6 +2,7 @@
 //! filter plugins (resources, node selector and affinity, taints) then scoring
 //! (LeastAllocated by default, or MostAllocated for bin-packing).
 
+pub mod allocatable;
 pub mod scheduler;
 
 use std::collections::BTreeMap;
