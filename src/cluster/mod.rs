@@ -8,8 +8,8 @@ pub mod scheduler;
 use std::collections::BTreeMap;
 
 use scheduler::{
-    ContainerRequests, NodeInfo, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodInfo,
-    Profile, ScheduleError, ScoringStrategy, Taint, TaintEffect, Toleration, TolerationOperator,
+    ContainerRequests, NodeInfo, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
+    PodInfo, Profile, ScheduleError, ScoringStrategy, Taint, TaintEffect, Toleration, TolerationOperator,
 };
 
 use crate::model::deployment::Placement;
@@ -53,8 +53,11 @@ impl Cluster {
             let instance_type = g.instance_type.clone().unwrap_or_else(|| "unspecified".into());
             for i in 0..g.count {
                 let name = format!("{}-{i}", g.pool);
-                let allocatable =
-                    scheduler::Resources::new(milli(g.allocatable.cpu), g.allocatable.memory.round() as i64, g.max_pods as i64);
+                let allocatable = scheduler::Resources::new(
+                    milli(g.allocatable.cpu),
+                    g.allocatable.memory.round() as i64,
+                    g.max_pods as i64,
+                );
                 let mut info = NodeInfo::new(&name, allocatable)
                     .label("kubernetes.io/hostname", &name)
                     .label("kubernetes.io/os", "linux")
@@ -68,7 +71,11 @@ impl Cluster {
                     info = info.taint(Taint::new(k, v, effect(e)));
                 }
                 infos.push(info);
-                meta.push(NodeMeta { pool: g.pool.clone(), instance_type: instance_type.clone(), capacity_type: "on-demand".into() });
+                meta.push(NodeMeta {
+                    pool: g.pool.clone(),
+                    instance_type: instance_type.clone(),
+                    capacity_type: "on-demand".into(),
+                });
             }
         }
         let mut profile = Profile::default();
@@ -127,7 +134,11 @@ fn apply_placement(pod: &mut PodInfo, p: &Placement) {
         .iter()
         .map(|t| Toleration {
             key: t.key.clone(),
-            operator: if t.operator.as_deref() == Some("Exists") { TolerationOperator::Exists } else { TolerationOperator::Equal },
+            operator: if t.operator.as_deref() == Some("Exists") {
+                TolerationOperator::Exists
+            } else {
+                TolerationOperator::Equal
+            },
             value: t.value.clone(),
             effect: t.effect.as_deref().filter(|e| !e.is_empty()).map(effect),
         })
@@ -259,10 +270,15 @@ mod tests {
 
     #[test]
     fn node_selector_picks_the_pool() {
-        let mut c = Cluster::from_groups(&[group("general", 1, vec![]), group("spot", 1, vec![])], Scoring::LeastAllocated);
-        let on_spot = Placement { node_selector: [("agentpool".to_string(), "spot".to_string())].into(), ..Placement::default() };
+        let mut c =
+            Cluster::from_groups(&[group("general", 1, vec![]), group("spot", 1, vec![])], Scoring::LeastAllocated);
+        let on_spot =
+            Placement { node_selector: [("agentpool".to_string(), "spot".to_string())].into(), ..Placement::default() };
         assert_eq!(c.bind(pod("a", on_spot.clone())), Ok(1));
         assert_eq!(c.bind(pod("b", on_spot)), Ok(1));
-        assert_eq!(c.sample().iter().map(|g| (g.pool.as_str(), g.pods)).collect::<Vec<_>>(), vec![("general", 0), ("spot", 2)]);
+        assert_eq!(
+            c.sample().iter().map(|g| (g.pool.as_str(), g.pods)).collect::<Vec<_>>(),
+            vec![("general", 0), ("spot", 2)]
+        );
     }
 }

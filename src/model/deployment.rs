@@ -326,12 +326,16 @@ fn placement(file: &Path, spec: &PodSpec) -> Result<Placement> {
         }
     }
     let mut required_terms = Vec::new();
-    if let Some(required) = spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).and_then(|n| n.required.as_ref()) {
+    if let Some(required) =
+        spec.affinity.as_ref().and_then(|a| a.node_affinity.as_ref()).and_then(|n| n.required.as_ref())
+    {
         for (i, term) in required.terms.iter().enumerate() {
             for (j, e) in term.match_expressions.iter().enumerate() {
                 if !NODE_OPERATORS.contains(&e.operator.as_str()) {
                     return Err(bad(
-                        format!("spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchExpressions[{j}].operator"),
+                        format!(
+                            "spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[{i}].matchExpressions[{j}].operator"
+                        ),
                         &e.operator,
                         &NODE_OPERATORS,
                     ));

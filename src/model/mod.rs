@@ -10,5 +10,5 @@ pub mod yaml;
 
 pub use deployment::{Deployment, Manifests, Resources, load_manifests};
 pub use scenario::{
-    Fidelity, NodeGroup, Overrides, Scoring, Scenario, Slo, SpikeEvent, Workload, load_scenario, load_scenario_with,
+    Fidelity, NodeGroup, Overrides, Scenario, Scoring, Slo, SpikeEvent, Workload, load_scenario, load_scenario_with,
 };

@@ -461,7 +461,9 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
         let wl = &world.scenario.workloads[w];
         let pending: Vec<u64> = l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
         for id in pending {
-            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) else { break };
+            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) else {
+                break;
+            };
             let running_at = now + wl.pods.startup.sample(&mut l.startup_rng);
             let ready_at = running_at + wl.pods.readiness_delay_ms;
             let p = l.pods.get_mut(id).unwrap();
@@ -480,7 +482,8 @@ fn report_pending(world: &mut World<'_>, l: &mut Live, w: usize, now: Millis) {
     let pending = l.pods.pending();
     if pending > l.pending_reported {
         let wl = &world.scenario.workloads[w];
-        let why = world.cluster.why_unschedulable(&crate::cluster::pod_info(&wl.deployment, &format!("{}-pending", wl.name)));
+        let why =
+            world.cluster.why_unschedulable(&crate::cluster::pod_info(&wl.deployment, &format!("{}-pending", wl.name)));
         world.decisions.push(Decision {
             time_ms: now,
             controller: "scheduler".into(),
