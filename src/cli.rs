@@ -390,6 +390,26 @@ fn print_validation(s: &Scenario) {
             w.demand.total_requests() / (w.demand.span() as f64 / 1000.0)
         );
     }
+    for g in &s.nodes {
+        println!(
+            "  node group {:<10} {} × {}: allocatable cpu {}, memory {}, {} pods — {}",
+            g.pool,
+            g.count,
+            g.instance_type.as_deref().unwrap_or("?"),
+            crate::sim::fmt_cpu(g.allocatable.cpu),
+            crate::sim::fmt_bytes(g.allocatable.memory),
+            g.max_pods,
+            g.allocatable_note
+        );
+    }
+    for d in &s.manifests.daemonsets {
+        println!(
+            "  daemonset {:<20} requests cpu {}, memory {} per node",
+            d.name,
+            crate::sim::fmt_cpu(d.requests.cpu),
+            crate::sim::fmt_bytes(d.requests.memory)
+        );
+    }
     for o in
         s.manifests.others.iter().filter(|o| !matches!(o.kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject"))
     {

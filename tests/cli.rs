@@ -132,6 +132,19 @@ fn run_writes_every_output() {
     }
     assert_eq!(ts.lines().count(), 1 + 120, "one row per minute for two hours");
     assert!(ts.lines().nth(1).unwrap().starts_with("2026-07-04T00:00:00Z,web,"));
+    let nodes = std::fs::read_to_string(f.path("out/nodes.csv")).unwrap();
+    let mut lines = nodes.lines();
+    let header = lines.next().unwrap();
+    for col in
+        ["time", "nodepool", "instance_type", "capacity_type", "nodes", "allocatable_cpu_cores", "requested_cpu_cores"]
+    {
+        assert!(header.split(',').any(|c| c == col), "nodes.csv lacks {col}");
+    }
+    // Two nodes of 3.9 cores; 4 pods of 500m requested.
+    assert_eq!(
+        lines.next().unwrap(),
+        "2026-07-04T00:00:00Z,general,unspecified,on-demand,2,7.800,28.000,2.000,2.000,4,0"
+    );
     let decisions = std::fs::read_to_string(f.path("out/decisions.csv")).unwrap();
     assert!(decisions.starts_with("time,controller,object,action,from,to,reason\n"));
     let summary: serde_json::Value =

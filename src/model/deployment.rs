@@ -115,6 +115,8 @@ pub struct OtherObject {
 #[derive(Debug, Clone, Default)]
 pub struct Manifests {
     pub deployments: Vec<Deployment>,
+    /// DaemonSets, read like Deployments (`replicas` is 0): one pod on every node they fit.
+    pub daemonsets: Vec<Deployment>,
     pub others: Vec<OtherObject>,
 }
 
@@ -227,7 +229,7 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
     let kind = meta.kind.ok_or_else(|| missing("kind"))?;
     meta.api_version.ok_or_else(|| missing("apiVersion"))?;
     let name = meta.metadata.name.ok_or_else(|| missing("metadata.name"))?;
-    if kind != "Deployment" {
+    if kind != "Deployment" && kind != "DaemonSet" {
         out.others.push(OtherObject {
             kind,
             name,
@@ -240,6 +242,7 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
     let parsed: DeploymentDoc = from_document(file, doc)?;
     let spec = parsed.spec.ok_or_else(|| missing("spec"))?;
     let replicas = match spec.replicas {
+        _ if kind == "DaemonSet" => 0,
         None => 1,
         Some(r) if (0..=1_000_000).contains(&r) => r as u32,
         Some(r) => {
@@ -265,7 +268,8 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
         limits = limits.add(&read_resources(file, doc, &c.resources.limits, &format!("{base}.limits"))?);
         containers.push((c.name.clone().unwrap_or_else(|| format!("container-{i}")), r));
     }
-    out.deployments.push(Deployment {
+    let target = if kind == "DaemonSet" { &mut out.daemonsets } else { &mut out.deployments };
+    target.push(Deployment {
         name,
         namespace: meta.metadata.namespace.unwrap_or_else(|| "default".into()),
         replicas,

@@ -33,6 +33,10 @@ struct ScenarioFile {
     cloud: Option<String>,
     #[serde(default)]
     region: Option<String>,
+    /// Price catalog (a bundled name such as `azure-germanywestcentral`, or a path): instance
+    /// sizes for allocatable, and later prices.
+    #[serde(default)]
+    catalog: Option<String>,
     start: Text,
     duration: Text,
     #[serde(default)]
@@ -237,6 +241,10 @@ struct SloSpec {
 #[serde(deny_unknown_fields)]
 struct ClusterSpec {
     nodes: Vec<NodeGroupSpec>,
+    /// How allocatable is derived for node groups that don't state it (default by cloud:
+    /// azure → aks, aws → eks).
+    #[serde(default)]
+    allocatable_model: Option<AllocatableModel>,
     #[serde(default)]
     scheduler: SchedulerSpec,
 }
@@ -246,6 +254,20 @@ struct ClusterSpec {
 struct SchedulerSpec {
     #[serde(default)]
     scoring: Scoring,
+}
+
+/// Which system-reservation formulas give a node's allocatable (see `cluster::allocatable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AllocatableModel {
+    /// AKS 1.29 and later.
+    Aks,
+    /// AKS before 1.29.
+    AksLegacy,
+    /// EKS AMI bootstrap, with Karpenter's 7.5 % VM memory overhead.
+    Eks,
+    /// Karpenter's Azure provider.
+    KarpenterAzure,
 }
 
 /// The kube-scheduler's NodeResourcesFit scoring strategy.
@@ -266,7 +288,11 @@ struct NodeGroupSpec {
     #[serde(default)]
     instance_type: Option<String>,
     count: u32,
-    allocatable: AllocatableSpec,
+    /// Explicit allocatable; without it, derived from the catalog's instance size.
+    #[serde(default)]
+    allocatable: Option<AllocatableSpec>,
+    #[serde(default)]
+    max_pods: Option<u32>,
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -309,6 +335,8 @@ pub struct NodeGroup {
     pub labels: BTreeMap<String, String>,
     /// (key, value, effect) with effect NoSchedule, PreferNoSchedule or NoExecute.
     pub taints: Vec<(String, String, String)>,
+    /// How allocatable was obtained, for people.
+    pub allocatable_note: String,
 }
 
 /// A spike event as declared, with the workloads it applies to.
@@ -802,35 +830,54 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
     }
 
     // Nodes.
+    let model = raw.cluster.allocatable_model.or(match raw.cloud.as_deref() {
+        Some("azure") => Some(AllocatableModel::Aks),
+        Some("aws") => Some(AllocatableModel::Eks),
+        _ => None,
+    });
+    let catalog = match &raw.catalog {
+        Some(c) => Some(crate::pricing::load(c).map_err(|e| e.in_file(path).at_field("catalog"))?),
+        None => None,
+    };
     let mut nodes = Vec::new();
     for (i, n) in raw.cluster.nodes.iter().enumerate() {
-        let field = format!("cluster.nodes[{i}].allocatable");
+        let field = format!("cluster.nodes[{i}]");
+        let taints: Vec<(String, String, String)> = n
+            .taints
+            .iter()
+            .enumerate()
+            .map(|(j, t)| {
+                if ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
+                    Ok((t.key.clone(), t.value.clone(), t.effect.clone()))
+                } else {
+                    Err(ctx.field_err(
+                        &format!("{field}.taints[{j}].effect"),
+                        format!("{:?} is not a taint effect", t.effect),
+                        "use NoSchedule, PreferNoSchedule or NoExecute",
+                    ))
+                }
+            })
+            .collect::<Result<_>>()?;
+        let (allocatable, max_pods, allocatable_note) = match &n.allocatable {
+            Some(a) => (
+                Resources {
+                    cpu: ctx.quantity(&a.cpu, &format!("{field}.allocatable.cpu"))?,
+                    memory: ctx.quantity(&a.memory, &format!("{field}.allocatable.memory"))?,
+                },
+                a.pods,
+                "given in the scenario".to_string(),
+            ),
+            None => derived_allocatable(&ctx, &field, n, model, catalog.as_ref(), &manifests, &taints)?,
+        };
         nodes.push(NodeGroup {
             pool: n.pool.clone(),
             instance_type: n.instance_type.clone(),
             count: n.count,
-            allocatable: Resources {
-                cpu: ctx.quantity(&n.allocatable.cpu, &format!("{field}.cpu"))?,
-                memory: ctx.quantity(&n.allocatable.memory, &format!("{field}.memory"))?,
-            },
-            max_pods: n.allocatable.pods,
+            allocatable,
+            max_pods,
             labels: n.labels.clone(),
-            taints: n
-                .taints
-                .iter()
-                .enumerate()
-                .map(|(j, t)| {
-                    if ["NoSchedule", "PreferNoSchedule", "NoExecute"].contains(&t.effect.as_str()) {
-                        Ok((t.key.clone(), t.value.clone(), t.effect.clone()))
-                    } else {
-                        Err(ctx.field_err(
-                            &format!("cluster.nodes[{i}].taints[{j}].effect"),
-                            format!("{:?} is not a taint effect", t.effect),
-                            "use NoSchedule, PreferNoSchedule or NoExecute",
-                        ))
-                    }
-                })
-                .collect::<Result<_>>()?,
+            taints,
+            allocatable_note,
         });
     }
 
@@ -887,6 +934,95 @@ fn service_profile(ctx: &Ctx<'_>, s: &ServiceSpec, field: &str) -> Result<Servic
         timeout_ms: ctx.duration(&s.timeout, &format!("{field}.timeout"))? as f64,
         queued: s.kind == ServiceKind::Queue,
     })
+}
+
+/// Allocatable from the catalog's instance size, the system-reservation model, and the
+/// DaemonSets that run on the group's nodes.
+fn derived_allocatable(
+    ctx: &Ctx<'_>,
+    field: &str,
+    n: &NodeGroupSpec,
+    model: Option<AllocatableModel>,
+    catalog: Option<&crate::pricing::Catalog>,
+    manifests: &Manifests,
+    taints: &[(String, String, String)],
+) -> Result<(Resources, u32, String)> {
+    use crate::cluster::allocatable as alloc;
+    let need = |what: &str, fix: &str| {
+        ctx.field_err(&format!("{field}.allocatable"), format!("no allocatable given and {what}"), fix)
+    };
+    let instance_type = n
+        .instance_type
+        .as_deref()
+        .ok_or_else(|| need("no instance_type", "set instance_type, or give allocatable: {cpu, memory, pods}"))?;
+    let catalog = catalog.ok_or_else(|| {
+        need(
+            "no catalog to size the instance type",
+            "set `catalog: azure-germanywestcentral` (see `capsim catalog list`), or give allocatable",
+        )
+    })?;
+    let entry = catalog.find(instance_type).ok_or_else(|| {
+        ctx.field_err(
+            &format!("{field}.instance_type"),
+            format!("{instance_type:?} is not in the catalog"),
+            "check the name with `capsim catalog show <catalog> --type <pattern>`",
+        )
+    })?;
+    let model = model.ok_or_else(|| {
+        need("no allocatable model", "set cluster.allocatable_model: aks | aks_legacy | eks | karpenter_azure")
+    })?;
+    // 110 is the kubelet's default and AKS's with kubenet; set max_pods for Azure CNI (30) or
+    // an EKS ENI limit.
+    let max_pods = n.max_pods.unwrap_or(110);
+    let base = match model {
+        AllocatableModel::Aks => alloc::aks_allocatable(entry.vcpu, entry.memory_gib, max_pods, alloc::AksModel::V1_29),
+        AllocatableModel::AksLegacy => {
+            alloc::aks_allocatable(entry.vcpu, entry.memory_gib, max_pods, alloc::AksModel::Legacy)
+        }
+        AllocatableModel::Eks => {
+            alloc::eks_allocatable(entry.vcpu, entry.memory_gib, max_pods, alloc::KARPENTER_DEFAULT_VM_OVERHEAD)
+        }
+        AllocatableModel::KarpenterAzure => alloc::karpenter_azure_allocatable(
+            entry.vcpu,
+            entry.memory_gib,
+            max_pods,
+            alloc::KARPENTER_DEFAULT_VM_OVERHEAD,
+        ),
+    };
+    // DaemonSets whose tolerations cover the group's NoSchedule/NoExecute taints and whose
+    // nodeSelector matches its labels run one pod on each of its nodes.
+    let runs_here = |d: &Deployment| {
+        let tolerated = taints.iter().filter(|t| t.2 != "PreferNoSchedule").all(|(k, v, e)| {
+            d.placement.tolerations.iter().any(|t| {
+                (t.key.is_empty() || &t.key == k)
+                    && (t.operator.as_deref() == Some("Exists") || &t.value == v)
+                    && t.effect.as_deref().is_none_or(|x| x.is_empty() || x == e)
+            })
+        });
+        let selected = d.placement.node_selector.iter().all(|(k, v)| {
+            n.labels.get(k) == Some(v)
+                || (k == "agentpool" && v == &n.pool)
+                || (k == "kubernetes.io/os" && v == "linux")
+        });
+        tolerated && selected
+    };
+    let ds: Vec<alloc::PodRequests> = manifests
+        .daemonsets
+        .iter()
+        .filter(|d| runs_here(d))
+        .map(|d| alloc::PodRequests {
+            cpu_millis: (d.requests.cpu * 1000.0).round() as u64,
+            memory_bytes: d.requests.memory.round() as u64,
+        })
+        .collect();
+    let a = alloc::daemonset_overhead(&base, &ds);
+    let note = format!(
+        "{instance_type} ({} vCPU, {} GiB) by {model:?}: {}",
+        entry.vcpu,
+        entry.memory_gib,
+        a.explanation.replace('\n', "; ")
+    );
+    Ok((Resources { cpu: a.cpu_millis as f64 / 1000.0, memory: a.memory_bytes as f64 }, a.pods, note))
 }
 
 fn opt_duration(ctx: &Ctx<'_>, span: &Option<Text>, field: &str) -> Result<Option<Millis>> {

@@ -5,7 +5,7 @@ mod chart;
 mod tables;
 
 pub use chart::{ChartSeries, render_run_charts};
-pub use tables::{write_decisions_csv, write_summary_json, write_timeseries_csv};
+pub use tables::{write_decisions_csv, write_nodes_csv, write_summary_json, write_timeseries_csv};
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,7 @@ pub fn write_run(dir: &Path, scenario: &Scenario, result: &RunResult) -> Result<
         write_summary_json(&tmp.join("summary.json"), scenario, result)?;
         write_timeseries_csv(&tmp.join("timeseries.csv"), result)?;
         write_decisions_csv(&tmp.join("decisions.csv"), result)?;
+        write_nodes_csv(&tmp.join("nodes.csv"), result)?;
         let charts = tmp.join("charts");
         std::fs::create_dir(&charts).map_err(|e| Error::io(&charts, &e))?;
         render_run_charts(&charts, scenario, result)

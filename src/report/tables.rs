@@ -49,6 +49,34 @@ pub fn write_timeseries_csv(path: &Path, r: &RunResult) -> Result<()> {
     write_file_atomically(path, out.as_bytes())
 }
 
+/// `nodes.csv`: per output step and node group (pool, instance type, capacity type): nodes,
+/// allocatable and requested CPU and memory, pods, and the cluster's pending pods.
+pub fn write_nodes_csv(path: &Path, r: &RunResult) -> Result<()> {
+    let mut out = String::from(
+        "time,nodepool,instance_type,capacity_type,nodes,allocatable_cpu_cores,allocatable_memory_gib,requested_cpu_cores,requested_memory_gib,pods,pending_pods\n",
+    );
+    let gib = 1024.0 * 1024.0 * 1024.0;
+    for n in &r.nodes {
+        let g = &n.group;
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{:.3},{:.3},{:.3},{:.3},{},{}",
+            rfc3339(r.start_ms + n.time_ms as i64),
+            csv_field(&g.pool),
+            csv_field(&g.instance_type),
+            g.capacity_type,
+            g.nodes,
+            g.allocatable_cpu,
+            g.allocatable_memory / gib,
+            g.requested_cpu,
+            g.requested_memory / gib,
+            g.pods,
+            n.pending_pods
+        );
+    }
+    write_file_atomically(path, out.as_bytes())
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }

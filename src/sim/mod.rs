@@ -9,7 +9,9 @@ mod result;
 mod signals;
 
 pub use pods::{Pod, PodSet, PodState};
-pub use result::{Decision, LatencySummary, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary};
+pub use result::{
+    Decision, LatencySummary, NodeSample, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
+};
 pub use signals::{SignalHistory, Totals};
 
 use controllers::{ControllerState, View};
@@ -202,6 +204,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     // Latency of all requests together, per output step.
     let mut total_step_hist = LatencyHistogram::new();
     let mut total_latency = Vec::new();
+    let mut node_samples = Vec::new();
     loop {
         let next_event = world.events.peek_time().unwrap_or(Millis::MAX);
         let next_lane = lanes.next().map_or(Millis::MAX, |(_, t)| t);
@@ -218,6 +221,10 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             }
             total_latency.push([0.5, 0.95, 0.99].map(|q| total_step_hist.quantile(q)));
             total_step_hist.clear();
+            let pending: u32 = live.iter().map(|l| l.pods.pending()).sum();
+            for group in world.cluster.sample() {
+                node_samples.push(NodeSample { time_ms: step_start, group, pending_pods: pending });
+            }
             for (wl, l) in scenario.workloads.iter().zip(live.iter_mut()) {
                 flush_step(wl.profile, l, step_start, now);
             }
@@ -255,7 +262,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             hist: l.run_hist,
         })
         .collect();
-    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions))
+    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples))
 }
 
 /// The cluster as found at the start: every Deployment at its replicas (clamped into its

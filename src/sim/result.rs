@@ -126,6 +126,16 @@ pub struct RunResult {
     pub notes: Vec<String>,
     /// How the run went during each spike event.
     pub spikes: Vec<SpikeSummary>,
+    /// Node groups at the start of each output step, with the cluster's pending pods then.
+    pub nodes: Vec<NodeSample>,
+}
+
+/// One row of `nodes.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeSample {
+    pub time_ms: Millis,
+    pub group: crate::cluster::NodeGroupSample,
+    pub pending_pods: u32,
 }
 
 /// How a spike went, over the workloads it hit, from its start to 30 minutes after its end.
@@ -204,12 +214,14 @@ impl SpikeSummary {
 }
 
 impl RunResult {
+    #[allow(clippy::too_many_arguments)]
     pub fn assemble(
         scenario: &Scenario,
         seed: u64,
         workloads: Vec<WorkloadResult>,
         total_latency_ms: Vec<[Option<f64>; 3]>,
         decisions: Vec<Decision>,
+        nodes: Vec<NodeSample>,
     ) -> Self {
         let mut totals = StepStats::default();
         let mut hist = LatencyHistogram::new();
@@ -255,6 +267,7 @@ impl RunResult {
             decisions,
             notes: scenario.notes.clone(),
             spikes,
+            nodes,
         }
     }
 }
