@@ -226,6 +226,7 @@ mod tests {
             max_pods: 3,
             labels: BTreeMap::new(),
             taints,
+            allocatable_note: String::new(),
         }
     }
 
