@@ -198,19 +198,22 @@ where
         .axis_desc_style(("sans-serif", 22))
         .draw()
         .map_err(e)?;
-    // Steps without requests have no latency: break the line there.
+    // Steps without requests have no latency: break the line there. One pixel wide: plotters'
+    // bitmap backend draws wide polylines with unlimited miter joins, which shoot spikes out of
+    // the plot at the sharp turns a latency series has.
     let mut segment: Vec<(f64, f64)> = Vec::new();
     let mut segments = Vec::new();
     for (h, v) in s.hours.iter().zip(&s.p99_ms) {
         match v {
-            Some(v) => segment.push((*h, v.max(lat_min))),
+            Some(v) if v.is_finite() => segment.push((*h, v.clamp(lat_min, lat_max))),
+            Some(_) => {}
             None if !segment.is_empty() => segments.push(std::mem::take(&mut segment)),
             None => {}
         }
     }
     segments.push(segment);
     for (i, seg) in segments.into_iter().enumerate() {
-        let drawn = lat.draw_series(LineSeries::new(seg, BLUE.stroke_width(2))).map_err(e)?;
+        let drawn = lat.draw_series(LineSeries::new(seg, BLUE.stroke_width(1))).map_err(e)?;
         if i == 0 {
             drawn
                 .label("p99 latency")
@@ -273,7 +276,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         capacity: vec![0.0; steps],
         desired_capacity: vec![0.0; steps],
         p99_ms: r.total_latency_ms.iter().map(|l| l[2]).collect(),
-        latency_label: "p99 latency, all requests (ms)".into(),
+        latency_label: "p99 latency, HTTP services (ms)".into(),
         slo_ms: r.slo_latency_ms,
     };
     let mut per_workload = Vec::new();

@@ -120,7 +120,7 @@ pub struct RunResult {
     pub fidelity: crate::model::Fidelity,
     pub workloads: Vec<WorkloadResult>,
     pub total: WorkloadSummary,
-    /// p50, p95, p99 latency of all requests together, per output step.
+    /// p50, p95, p99 latency of the HTTP services' requests together, per output step.
     pub total_latency_ms: Vec<[Option<f64>; 3]>,
     pub decisions: Vec<Decision>,
     pub notes: Vec<String>,
