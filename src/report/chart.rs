@@ -261,7 +261,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
     let mut total = ChartSeries {
         title: format!("{} — all workloads: demand vs serving capacity", r.scenario),
         subtitle: format!(
-            "{} requests, {:.3} % failed, {:.3} % within {} (objective {} %); per-{step} averages",
+            "whole run: {} requests, {:.3} % failed, {:.3} % within {} (objective {} %); per-{step} averages",
             human_count(r.total.requests),
             r.total.failed_share * 100.0,
             r.total.slo_attainment * 100.0,
@@ -292,7 +292,7 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         per_workload.push(ChartSeries {
             title: format!("{} — {}: demand vs serving capacity", r.scenario, w.name),
             subtitle: format!(
-                "{} requests, {:.3} % failed, {:.3} % within {}; per-{step} averages",
+                "whole run: {} requests, {:.3} % failed, {:.3} % within {}; per-{step} averages",
                 human_count(w.summary.requests),
                 w.summary.failed_share * 100.0,
                 w.summary.slo_attainment * 100.0,
@@ -323,16 +323,38 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         }
         zoom.title =
             format!("{} — {}× spike at {}: all workloads", r.scenario, ev.spike.factor, super::rfc3339(ev.spike.start));
+        let summary = r.spikes.iter().find(|s| s.start_ms as i64 == ev.spike.start - r.start_ms);
+        if let Some(s) = summary {
+            zoom.subtitle = spike_subtitle(s);
+        }
         render_chart(dir, &format!("spike{}_total", i + 1), &zoom)?;
         for (w, series) in r.workloads.iter().zip(&per_workload) {
             if ev.workloads.contains(&w.name) {
                 let mut zoom = series.window(from, to);
                 zoom.title = format!("{} — {}× spike: {}", r.scenario, ev.spike.factor, w.name);
+                if let Some(s) = summary.and_then(|s| s.per_workload.iter().find(|p| p.workloads == [w.name.clone()])) {
+                    zoom.subtitle = spike_subtitle(s);
+                }
                 render_chart(dir, &format!("spike{}_{}", i + 1, file_stem(&w.name)), &zoom)?;
             }
         }
     }
     Ok(())
+}
+
+/// "spike window: 92.5 million requests, 2.015 % failed, 85.1 % within objective; capacity
+/// caught up after 7 min".
+fn spike_subtitle(s: &crate::sim::SpikeSummary) -> String {
+    let caught = match s.caught_up_after_s {
+        Some(secs) => format!("capacity caught up after {}", format_duration((secs * 1000.0) as u64)),
+        None => "capacity did not catch up in the window".into(),
+    };
+    format!(
+        "spike window (to 30 min after): {} requests, {:.3} % failed, {:.1} % within objective; {caught}",
+        human_count(s.requests),
+        s.failed_share * 100.0,
+        s.slo_attainment * 100.0
+    )
 }
 
 fn desired_capacity(scenario: &Scenario, workload: &str, desired: u32) -> f64 {
