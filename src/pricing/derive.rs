@@ -246,18 +246,7 @@ pub fn build_azure(ondemand: &Path, specs: &Path, region: &str) -> Result<(Catal
             continue;
         }
         let price = parse_num(ondemand, line, "usd_per_hour_linux_ondemand", &c[2])?;
-        let Some(spec) = by_name.get(c[1].as_str()) else {
-            report.skipped_no_specs.push(c[1].clone());
-            continue;
-        };
-        if price <= 0.0 {
-            report.skipped_zero_price.push(c[1].clone());
-            continue;
-        }
-        if spec.vcpu == 0 || spec.memory_gib <= 0.0 {
-            report.skipped_bad_specs.push(c[1].clone());
-            continue;
-        }
+        let Some(spec) = usable_spec(&mut report, &by_name, &c[1], price) else { continue };
         let f = &flex[&spec.name];
         let mut e = entry("azure", region, spec, f.group.clone(), f.ratio, Price::real(price, &label));
         AZURE_RULES.apply(&mut e);
@@ -268,6 +257,29 @@ pub fn build_azure(ondemand: &Path, specs: &Path, region: &str) -> Result<(Catal
     report.rows = cat.len();
     report.flagged = cat.flagged().count();
     Ok((cat, report))
+}
+
+/// The spec for a priced row, or `None` (counted in `report`) when it has no spec, no price or
+/// unusable specs.
+fn usable_spec<'a>(
+    report: &mut BuildReport,
+    by_name: &BTreeMap<&str, &'a Spec>,
+    name: &str,
+    price: f64,
+) -> Option<&'a Spec> {
+    let Some(spec) = by_name.get(name).copied() else {
+        report.skipped_no_specs.push(name.to_string());
+        return None;
+    };
+    if price <= 0.0 {
+        report.skipped_zero_price.push(name.to_string());
+        return None;
+    }
+    if spec.vcpu == 0 || spec.memory_gib <= 0.0 {
+        report.skipped_bad_specs.push(name.to_string());
+        return None;
+    }
+    Some(spec)
 }
 
 /// The AWS on-demand snapshot (one region) joined with the specs, offers derived with
@@ -284,18 +296,7 @@ pub fn build_aws(ondemand: &Path, specs: &Path) -> Result<(Catalog, BuildReport)
     let mut entries = Vec::new();
     for (line, c) in &rows {
         let price = parse_num(ondemand, *line, "usd_per_hour_linux_ondemand", &c[2])?;
-        let Some(spec) = by_name.get(c[1].as_str()) else {
-            report.skipped_no_specs.push(c[1].clone());
-            continue;
-        };
-        if price <= 0.0 {
-            report.skipped_zero_price.push(c[1].clone());
-            continue;
-        }
-        if spec.vcpu == 0 || spec.memory_gib <= 0.0 {
-            report.skipped_bad_specs.push(c[1].clone());
-            continue;
-        }
+        let Some(spec) = usable_spec(&mut report, &by_name, &c[1], price) else { continue };
         let f = &flex[&spec.name];
         let mut e = entry("aws", &c[0], spec, f.group.clone(), f.ratio, Price::real(price, &label));
         AWS_RULES.apply(&mut e);

@@ -141,33 +141,25 @@ where
         .draw()
         .map_err(e)?;
     let line = |v: &[f64]| s.hours.iter().copied().zip(v.iter().copied()).collect::<Vec<_>>();
-    chart
-        .draw_series(LineSeries::new(line(&s.capacity), ORANGE.stroke_width(4)))
-        .map_err(e)?
-        .label("serving capacity")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], ORANGE.stroke_width(4)));
+    // One labelled line; the legend swatch is at least 3 px so it reads in slides.
+    let mut labelled = |points: Vec<(f64, f64)>, colour: RGBColor, width: u32, dashed: bool, label: &str| {
+        let drawn = if dashed {
+            chart.draw_series(DashedLineSeries::new(points, 10, 6, colour.stroke_width(width)))
+        } else {
+            chart.draw_series(LineSeries::new(points, colour.stroke_width(width)))
+        };
+        drawn.map(|d| {
+            d.label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(width.max(3))));
+        })
+    };
+    labelled(line(&s.capacity), ORANGE, 4, false, "serving capacity").map_err(e)?;
     if !s.desired_capacity.is_empty() {
-        chart
-            .draw_series(DashedLineSeries::new(line(&s.desired_capacity), 10, 6, GREY.stroke_width(2)))
-            .map_err(e)?
-            .label("capacity of desired replicas")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], GREY.stroke_width(3)));
+        labelled(line(&s.desired_capacity), GREY, 2, true, "capacity of desired replicas").map_err(e)?;
     }
-    chart
-        .draw_series(LineSeries::new(line(&s.demand), BLUE.stroke_width(2)))
-        .map_err(e)?
-        .label("demand")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], BLUE.stroke_width(3)));
-    chart
-        .draw_series(LineSeries::new(line(&s.served), GREEN.stroke_width(2)))
-        .map_err(e)?
-        .label("served")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], GREEN.stroke_width(3)));
-    chart
-        .draw_series(LineSeries::new(line(&s.failed), VERMILLION.stroke_width(2)))
-        .map_err(e)?
-        .label("failed")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], VERMILLION.stroke_width(3)));
+    labelled(line(&s.demand), BLUE, 2, false, "demand").map_err(e)?;
+    labelled(line(&s.served), GREEN, 2, false, "served").map_err(e)?;
+    labelled(line(&s.failed), VERMILLION, 2, false, "failed").map_err(e)?;
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
