@@ -99,6 +99,23 @@ impl Cluster {
         }
     }
 
+    /// Every node's life so far; nodes still alive end at `end_ms`.
+    pub fn lives(&self, end_ms: crate::engine::Millis) -> Vec<crate::sim::NodeLife> {
+        self.infos
+            .iter()
+            .zip(&self.meta)
+            .map(|(info, m)| crate::sim::NodeLife {
+                name: info.name.clone(),
+                pool: m.pool.clone(),
+                instance_type: m.instance_type.clone(),
+                capacity_type: m.capacity_type.clone(),
+                zone: None,
+                launched_ms: 0,
+                ended_ms: end_ms,
+            })
+            .collect()
+    }
+
     /// Frees what pod `name` held on node `i` (when it is gone).
     pub fn release(&mut self, i: usize, name: &str) {
         self.infos[i].remove_pod(name);

@@ -10,7 +10,7 @@ mod signals;
 
 pub use pods::{Pod, PodSet, PodState};
 pub use result::{
-    Decision, LatencySummary, NodeSample, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
+    Decision, LatencySummary, NodeLife, NodeSample, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
 };
 pub use signals::{SignalHistory, Totals};
 
@@ -266,7 +266,8 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
             hist: l.run_hist,
         })
         .collect();
-    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples))
+    let node_lives = world.cluster.lives(duration);
+    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples, node_lives))
 }
 
 /// The cluster as found at the start: every Deployment at its replicas (clamped into its

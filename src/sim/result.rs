@@ -128,6 +128,22 @@ pub struct RunResult {
     pub spikes: Vec<SpikeSummary>,
     /// Node groups at the start of each output step, with the cluster's pending pods then.
     pub nodes: Vec<NodeSample>,
+    /// Every node that existed during the run, from its launch to its end (billing reads these).
+    pub node_lives: Vec<NodeLife>,
+}
+
+/// One node's life: billed per second from `launched_ms` (the cloud bills from VM creation, not
+/// from Ready) to `ended_ms` (the run's end for nodes still alive then).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NodeLife {
+    pub name: String,
+    pub pool: String,
+    pub instance_type: String,
+    /// `on-demand`, `spot` or `reserved` (Karpenter's capacity-type values).
+    pub capacity_type: String,
+    pub zone: Option<String>,
+    pub launched_ms: Millis,
+    pub ended_ms: Millis,
 }
 
 /// One row of `nodes.csv`.
@@ -222,6 +238,7 @@ impl RunResult {
         total_latency_ms: Vec<[Option<f64>; 3]>,
         decisions: Vec<Decision>,
         nodes: Vec<NodeSample>,
+        node_lives: Vec<NodeLife>,
     ) -> Self {
         let mut totals = StepStats::default();
         let mut hist = LatencyHistogram::new();
@@ -268,6 +285,7 @@ impl RunResult {
             notes: scenario.notes.clone(),
             spikes,
             nodes,
+            node_lives,
         }
     }
 }
