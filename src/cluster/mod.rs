@@ -7,29 +7,53 @@ pub mod scheduler;
 
 use std::collections::BTreeMap;
 
+pub use scheduler::NodeInfo;
 use scheduler::{
-    ContainerRequests, NodeInfo, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm,
-    PodInfo, Profile, ScheduleError, ScoringStrategy, Taint, TaintEffect, Toleration, TolerationOperator,
+    ContainerRequests, NodeSelector, NodeSelectorOperator, NodeSelectorRequirement, NodeSelectorTerm, PodInfo, Profile,
+    ScheduleError, ScoringStrategy, Taint, TaintEffect, Toleration, TolerationOperator,
 };
 
+use crate::engine::Millis;
 use crate::model::deployment::Placement;
 use crate::model::{Deployment, NodeGroup, Resources, Scoring};
 
-/// What reports need to know about a node beyond the scheduler's view.
+/// A node's identity for the whole run (indices shift as nodes come and go; ids never do).
+pub type NodeId = u64;
+
+/// What the simulation knows about a node beyond the scheduler's view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NodeMeta {
+    pub id: NodeId,
     pub pool: String,
     pub instance_type: String,
     pub capacity_type: String,
+    pub zone: Option<String>,
+    /// The cloud was asked for the VM (billing starts).
+    pub launched_ms: Millis,
+    /// Ready and initialized; `None` while the VM boots.
+    pub ready_at: Option<Millis>,
+    /// The NodePool that owns it, for nodes a node autoscaler manages.
+    pub managed_by: Option<String>,
+    /// Last pod bound to or removed from it (Karpenter's consolidateAfter clock).
+    pub last_pod_event_ms: Millis,
+    /// Being drained and deleted: no new pods, not a disruption candidate.
+    pub deleting: bool,
+    /// The offering's price, USD per hour.
+    pub price: f64,
 }
 
 /// The nodes: the scheduler's views (`infos`, passed to it without copying) and, at the same
-/// index, their metadata.
+/// index, their metadata. Nodes keep creation order, so ids increase with the index.
 #[derive(Debug, Clone)]
 pub struct Cluster {
     pub infos: Vec<NodeInfo>,
     pub meta: Vec<NodeMeta>,
     profile: Profile,
+    next_id: NodeId,
+    /// Nodes that are gone, for billing.
+    gone: Vec<crate::sim::NodeLife>,
+    /// Bumped by every change of nodes or pods, so observers can skip work when nothing moved.
+    version: u64,
 }
 
 fn effect(name: &str) -> TaintEffect {
@@ -44,11 +68,33 @@ fn milli(x: f64) -> i64 {
     (x * 1000.0).round() as i64
 }
 
+/// A node to add: its scheduler view and what billing and the autoscalers need.
+#[derive(Debug, Clone)]
+pub struct NewNode {
+    pub info: NodeInfo,
+    pub pool: String,
+    pub instance_type: String,
+    pub capacity_type: String,
+    pub zone: Option<String>,
+    pub managed_by: Option<String>,
+    pub price: f64,
+}
+
 impl Cluster {
-    /// Expands node groups into named nodes (`<pool>-<n>`), in declaration order, labelled with
-    /// the well-known labels a real node carries.
+    /// An empty cluster.
+    pub fn new(scoring: Scoring) -> Self {
+        let mut profile = Profile::default();
+        profile.fit.strategy = match scoring {
+            Scoring::LeastAllocated => ScoringStrategy::LeastAllocated,
+            Scoring::MostAllocated => ScoringStrategy::MostAllocated,
+        };
+        Cluster { infos: Vec::new(), meta: Vec::new(), profile, next_id: 0, gone: Vec::new(), version: 0 }
+    }
+
+    /// Expands node groups into named, Ready nodes (`<pool>-<n>`), in declaration order,
+    /// labelled with the well-known labels a real node carries.
     pub fn from_groups(groups: &[NodeGroup], scoring: Scoring) -> Self {
-        let (mut infos, mut meta) = (Vec::new(), Vec::new());
+        let mut c = Cluster::new(scoring);
         for g in groups {
             let instance_type = g.instance_type.clone().unwrap_or_else(|| "unspecified".into());
             for i in 0..g.count {
@@ -70,55 +116,116 @@ impl Cluster {
                 for (k, v, e) in &g.taints {
                     info = info.taint(Taint::new(k, v, effect(e)));
                 }
-                infos.push(info);
-                meta.push(NodeMeta {
-                    pool: g.pool.clone(),
-                    instance_type: instance_type.clone(),
-                    capacity_type: "on-demand".into(),
-                });
+                let id = c.add(
+                    NewNode {
+                        info,
+                        pool: g.pool.clone(),
+                        instance_type: instance_type.clone(),
+                        capacity_type: "on-demand".into(),
+                        zone: None,
+                        managed_by: None,
+                        price: 0.0,
+                    },
+                    0,
+                );
+                c.set_ready(id, 0);
             }
         }
-        let mut profile = Profile::default();
-        profile.fit.strategy = match scoring {
-            Scoring::LeastAllocated => ScoringStrategy::LeastAllocated,
-            Scoring::MostAllocated => ScoringStrategy::MostAllocated,
-        };
-        Cluster { infos, meta, profile }
+        c
     }
 
-    /// Schedules `pod`: filter, score, bind. Returns the node index, or the scheduler's
-    /// message for why it fits nowhere (`0/5 nodes are available: …`).
-    pub fn bind(&mut self, pod: PodInfo) -> Result<usize, String> {
+    /// Adds a node that is booting (cordoned until [`Cluster::set_ready`]); returns its id.
+    pub fn add(&mut self, node: NewNode, now: Millis) -> NodeId {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut info = node.info;
+        info.unschedulable = true;
+        self.infos.push(info);
+        self.meta.push(NodeMeta {
+            id,
+            pool: node.pool,
+            instance_type: node.instance_type,
+            capacity_type: node.capacity_type,
+            zone: node.zone,
+            launched_ms: now,
+            ready_at: None,
+            managed_by: node.managed_by,
+            last_pod_event_ms: now,
+            deleting: false,
+            price: node.price,
+        });
+        self.version += 1;
+        id
+    }
+
+    /// The node is Ready: the scheduler may place pods on it.
+    pub fn set_ready(&mut self, id: NodeId, now: Millis) {
+        if let Some(i) = self.index_of(id) {
+            self.infos[i].unschedulable = false;
+            self.meta[i].ready_at = Some(now);
+            self.meta[i].last_pod_event_ms = now;
+            self.version += 1;
+        }
+    }
+
+    /// Cordons the node for deletion (`karpenter.sh/disrupted`, a drain, an interruption).
+    pub fn mark_deleting(&mut self, id: NodeId) {
+        if let Some(i) = self.index_of(id) {
+            self.infos[i].unschedulable = true;
+            self.meta[i].deleting = true;
+            self.version += 1;
+        }
+    }
+
+    /// Removes the node (its pods must be gone) and records its life for billing.
+    pub fn remove(&mut self, id: NodeId, now: Millis) {
+        if let Some(i) = self.index_of(id) {
+            let info = self.infos.remove(i);
+            let m = self.meta.remove(i);
+            self.gone.push(life(&info, &m, now));
+            self.version += 1;
+        }
+    }
+
+    /// Where node `id` is in `infos`/`meta` (binary search: ids increase with the index).
+    pub fn index_of(&self, id: NodeId) -> Option<usize> {
+        self.meta.binary_search_by_key(&id, |m| m.id).ok()
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Schedules `pod`: filter, score, bind. Returns the node, or the scheduler's message for
+    /// why it fits nowhere (`0/5 nodes are available: …`).
+    pub fn bind(&mut self, pod: PodInfo, now: Millis) -> Result<NodeId, String> {
         match scheduler::schedule(&pod, &self.infos, &self.profile) {
             Ok(p) => {
                 self.infos[p.node_index].add_pod(pod);
-                Ok(p.node_index)
+                self.meta[p.node_index].last_pod_event_ms = now;
+                self.version += 1;
+                Ok(self.meta[p.node_index].id)
             }
             Err(ScheduleError::Unschedulable(e)) => Err(e.to_string()),
             Err(e) => Err(format!("{e:?}")),
         }
     }
 
-    /// Every node's life so far; nodes still alive end at `end_ms`.
-    pub fn lives(&self, end_ms: crate::engine::Millis) -> Vec<crate::sim::NodeLife> {
-        self.infos
-            .iter()
-            .zip(&self.meta)
-            .map(|(info, m)| crate::sim::NodeLife {
-                name: info.name.clone(),
-                pool: m.pool.clone(),
-                instance_type: m.instance_type.clone(),
-                capacity_type: m.capacity_type.clone(),
-                zone: None,
-                launched_ms: 0,
-                ended_ms: end_ms,
-            })
-            .collect()
+    /// Every node's life so far; nodes still alive end at `end_ms`. In launch order.
+    pub fn lives(&self, end_ms: Millis) -> Vec<crate::sim::NodeLife> {
+        let mut all: Vec<crate::sim::NodeLife> = self.gone.clone();
+        all.extend(self.infos.iter().zip(&self.meta).map(|(info, m)| life(info, m, end_ms)));
+        all.sort_by_key(|l| l.launched_ms);
+        all
     }
 
-    /// Frees what pod `name` held on node `i` (when it is gone).
-    pub fn release(&mut self, i: usize, name: &str) {
-        self.infos[i].remove_pod(name);
+    /// Frees what pod `name` held on node `id` (when it is gone).
+    pub fn release(&mut self, id: NodeId, name: &str, now: Millis) {
+        if let Some(i) = self.index_of(id) {
+            self.infos[i].remove_pod(name);
+            self.meta[i].last_pod_event_ms = now;
+            self.version += 1;
+        }
     }
 
     /// Why `pod` fits on no node right now, in the scheduler's words.
@@ -128,6 +235,18 @@ impl Cluster {
             Err(ScheduleError::Unschedulable(e)) => e.to_string(),
             Err(e) => format!("{e:?}"),
         }
+    }
+}
+
+fn life(info: &NodeInfo, m: &NodeMeta, end_ms: Millis) -> crate::sim::NodeLife {
+    crate::sim::NodeLife {
+        name: info.name.clone(),
+        pool: m.pool.clone(),
+        instance_type: m.instance_type.clone(),
+        capacity_type: m.capacity_type.clone(),
+        zone: m.zone.clone(),
+        launched_ms: m.launched_ms,
+        ended_ms: end_ms,
     }
 }
 
@@ -247,6 +366,45 @@ mod tests {
         }
     }
 
+    impl Cluster {
+        fn bind_t(&mut self, pod: PodInfo) -> Result<NodeId, String> {
+            self.bind(pod, 0)
+        }
+    }
+
+    #[test]
+    fn nodes_come_and_go_with_stable_ids_and_lives() {
+        let mut c = Cluster::from_groups(&[group("p", 2, vec![])], Scoring::LeastAllocated);
+        let new = |name: &str| NewNode {
+            info: NodeInfo::new(name, scheduler::Resources::new(2000, 4_000_000_000, 3)),
+            pool: "k".into(),
+            instance_type: "Standard_D2s_v5".into(),
+            capacity_type: "spot".into(),
+            zone: Some("z-1".into()),
+            managed_by: Some("k".into()),
+            price: 0.1,
+        };
+        let booting = c.add(new("k-0"), 5_000);
+        assert_eq!(booting, 2);
+        // A booting node takes no pods; once Ready it does.
+        c.bind_t(pod("a", Placement::default())).unwrap();
+        c.bind_t(pod("b", Placement::default())).unwrap();
+        c.bind_t(pod("c", Placement::default())).unwrap();
+        c.bind_t(pod("d", Placement::default())).unwrap();
+        assert!(c.bind_t(pod("e", Placement::default())).is_err());
+        c.set_ready(booting, 60_000);
+        assert_eq!(c.bind_t(pod("e", Placement::default())), Ok(booting));
+        c.remove(0, 100_000);
+        assert_eq!(c.index_of(booting), Some(1));
+        assert_eq!(c.index_of(0), None);
+        c.mark_deleting(booting);
+        assert!(c.bind_t(pod("f", Placement::default())).is_err());
+        let lives = c.lives(200_000);
+        let spans: Vec<(&str, u64, u64)> = lives.iter().map(|l| (l.name.as_str(), l.launched_ms, l.ended_ms)).collect();
+        assert_eq!(spans, vec![("p-0", 0, 100_000), ("p-1", 0, 200_000), ("k-0", 5_000, 200_000)]);
+        assert_eq!(lives[2].capacity_type, "spot");
+    }
+
     fn pod(name: &str, placement: Placement) -> PodInfo {
         let mut p = PodInfo::new(name).req(1000, 1_000_000_000);
         apply_placement(&mut p, &placement);
@@ -256,23 +414,23 @@ mod tests {
     #[test]
     fn least_allocated_spreads_and_most_allocated_packs() {
         let mut spread = Cluster::from_groups(&[group("p", 2, vec![])], Scoring::LeastAllocated);
-        assert_eq!(spread.bind(pod("a", Placement::default())), Ok(0));
-        assert_eq!(spread.bind(pod("b", Placement::default())), Ok(1));
+        assert_eq!(spread.bind_t(pod("a", Placement::default())), Ok(0));
+        assert_eq!(spread.bind_t(pod("b", Placement::default())), Ok(1));
         let mut pack = Cluster::from_groups(&[group("p", 2, vec![])], Scoring::MostAllocated);
-        assert_eq!(pack.bind(pod("a", Placement::default())), Ok(0));
-        assert_eq!(pack.bind(pod("b", Placement::default())), Ok(0));
-        let err = pack.bind(pod("c", Placement::default())).and_then(|_| pack.bind(pod("d", Placement::default())));
+        assert_eq!(pack.bind_t(pod("a", Placement::default())), Ok(0));
+        assert_eq!(pack.bind_t(pod("b", Placement::default())), Ok(0));
+        let err = pack.bind_t(pod("c", Placement::default())).and_then(|_| pack.bind_t(pod("d", Placement::default())));
         assert_eq!(err, Ok(1));
-        assert!(pack.bind(pod("e", Placement::default())).unwrap_err().contains("Insufficient cpu"));
-        pack.release(0, "a");
-        assert_eq!(pack.bind(pod("f", Placement::default())), Ok(0));
+        assert!(pack.bind_t(pod("e", Placement::default())).unwrap_err().contains("Insufficient cpu"));
+        pack.release(0, "a", 0);
+        assert_eq!(pack.bind_t(pod("f", Placement::default())), Ok(0));
     }
 
     #[test]
     fn taints_keep_pods_off_unless_tolerated() {
         let taint = vec![("CriticalAddonsOnly".to_string(), "true".to_string(), "NoSchedule".to_string())];
         let mut c = Cluster::from_groups(&[group("system", 1, taint)], Scoring::LeastAllocated);
-        let msg = c.bind(pod("a", Placement::default())).unwrap_err();
+        let msg = c.bind_t(pod("a", Placement::default())).unwrap_err();
         assert!(msg.contains("untolerated taint"), "{msg}");
         let tolerate = Placement {
             tolerations: vec![TolerationSpec {
@@ -283,7 +441,7 @@ mod tests {
             }],
             ..Placement::default()
         };
-        assert_eq!(c.bind(pod("b", tolerate)), Ok(0));
+        assert_eq!(c.bind_t(pod("b", tolerate)), Ok(0));
     }
 
     #[test]
@@ -292,8 +450,8 @@ mod tests {
             Cluster::from_groups(&[group("general", 1, vec![]), group("spot", 1, vec![])], Scoring::LeastAllocated);
         let on_spot =
             Placement { node_selector: [("agentpool".to_string(), "spot".to_string())].into(), ..Placement::default() };
-        assert_eq!(c.bind(pod("a", on_spot.clone())), Ok(1));
-        assert_eq!(c.bind(pod("b", on_spot)), Ok(1));
+        assert_eq!(c.bind_t(pod("a", on_spot.clone())), Ok(1));
+        assert_eq!(c.bind_t(pod("b", on_spot)), Ok(1));
         assert_eq!(
             c.sample().iter().map(|g| (g.pool.as_str(), g.pods)).collect::<Vec<_>>(),
             vec![("general", 0), ("spot", 2)]

@@ -4,6 +4,7 @@
 //! [`RunResult`], bit for bit.
 
 mod controllers;
+mod karpenter;
 mod pods;
 mod result;
 mod signals;
@@ -17,7 +18,7 @@ pub use signals::{SignalHistory, Totals};
 use controllers::{ControllerState, View};
 use rand::RngExt;
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, NodeId};
 use crate::engine::{EventQueue, Lane, LaneSet, Millis, RngStreams, StreamRng};
 use crate::error::Result;
 use crate::model::{Fidelity, Scenario, Workload};
@@ -36,6 +37,14 @@ enum Event {
     PodReady(usize, u64),
     /// A terminating pod is gone and frees its node.
     PodGone(usize, u64),
+    /// Karpenter's provisioning batch (of this generation) closes.
+    Provision(u64),
+    /// A launched node is Ready.
+    NodeReady(NodeId),
+    /// A spot node gets its eviction notice.
+    SpotNotice(NodeId),
+    /// A node's VM is deleted.
+    NodeGone(NodeId),
 }
 
 impl Event {
@@ -44,6 +53,9 @@ impl Event {
             Event::Demand(_) => 0,
             Event::PodRunning(..) | Event::PodReady(..) => 1,
             Event::PodGone(..) => 2,
+            Event::NodeReady(_) | Event::SpotNotice(_) => 3,
+            Event::NodeGone(_) => 4,
+            Event::Provision(_) => 5,
         }
     }
 }
@@ -54,6 +66,8 @@ enum Loop {
     Output,
     Hpa(usize),
     KedaPoll(usize),
+    /// Karpenter's disruption controller.
+    Disruption,
 }
 
 enum Queue {
@@ -121,6 +135,11 @@ struct World<'a> {
     cluster: Cluster,
     events: EventQueue<Event>,
     decisions: Vec<Decision>,
+    karpenter: Option<karpenter::Karpenter>,
+    /// Pods created unbound so far (a node autoscaler looks at the new ones).
+    pending_created: u64,
+    /// Workloads no node could ever take: (workload, first time, why).
+    unschedulable: Vec<(String, Millis, String)>,
 }
 
 /// Runs `scenario` with `seed` (the scenario's own seed unless overridden).
@@ -134,10 +153,24 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         cluster: Cluster::from_groups(&scenario.nodes, scenario.scoring),
         events: EventQueue::with_capacity(scenario.workloads.len() * 8),
         decisions: Vec::new(),
+        karpenter: None,
+        pending_created: 0,
+        unschedulable: Vec::new(),
     };
     let mut lanes = LaneSet::new();
     let mut loops = vec![Loop::Output];
     lanes.add(Lane::new(scenario.output_step_ms, scenario.output_step_ms));
+    if let crate::model::NodeAutoscaling::Karpenter(_) = &scenario.node_autoscaling {
+        world.karpenter = Some(karpenter::Karpenter::new(
+            streams.stream("karpenter-launch"),
+            streams.stream("spot-eviction"),
+            scenario.workloads.len(),
+        ));
+        let period = crate::autoscale::karpenter::disruption::POLL_PERIOD_MS;
+        let phase = streams.stream("controller-phase/karpenter-disruption").random_range(0..period);
+        lanes.add(Lane::new(phase, period));
+        loops.push(Loop::Disruption);
+    }
     let mut live = Vec::with_capacity(scenario.workloads.len());
     for (w, wl) in scenario.workloads.iter().enumerate() {
         let demand = match wl.noise_cv {
@@ -249,6 +282,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
                 Loop::Output => {}
                 Loop::Hpa(w) => run_hpa(&mut world, &mut live, w, now),
                 Loop::KedaPoll(w) => run_keda_poll(&mut world, &mut live, w, now),
+                Loop::Disruption => karpenter::disruption_pass(&mut world, &mut live, now),
             }
             lanes.advance(i);
         }
@@ -271,9 +305,10 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
 }
 
 /// The cluster as found at the start: every Deployment at its replicas (clamped into its
-/// autoscaler's range), pods bound and Ready.
+/// autoscaler's range), pods bound and Ready; with Karpenter, the nodes it would have launched
+/// for them already Ready.
 fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
-    for (w, (wl, l)) in world.scenario.workloads.iter().zip(live.iter_mut()).enumerate() {
+    for (wl, l) in world.scenario.workloads.iter().zip(live.iter_mut()) {
         let mut replicas = wl.deployment.replicas;
         let mut why = "replicas from the manifest".to_string();
         if let Some(a) = &wl.autoscaler {
@@ -297,18 +332,33 @@ fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
             reason: why,
         });
         for _ in 0..replicas {
-            let id = l.pods.create(0);
-            match world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) {
+            l.pods.create(0);
+        }
+    }
+    if world.karpenter.is_some() {
+        karpenter::warm_start(world, live);
+    }
+    for (w, l) in live.iter_mut().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        let ids: Vec<u64> = l.pods.pods.iter().map(|p| p.id).collect();
+        for id in ids {
+            match world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id)), 0) {
                 Ok(node) => {
                     let p = l.pods.get_mut(id).unwrap();
                     p.node = Some(node);
                     p.bound_at = Some(0);
                     p.state = PodState::Ready { since: 0 };
                 }
-                Err(_) => break,
+                Err(_) => {
+                    world.pending_created += l.pods.pending() as u64;
+                    break;
+                }
             }
         }
         report_pending(world, l, w, 0);
+    }
+    if karpenter::has_new_pending(world) {
+        karpenter::trigger(world, 0);
     }
 }
 
@@ -360,10 +410,14 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
             if let Some(p) = live[w].pods.remove(id)
                 && let Some(node) = p.node
             {
-                world.cluster.release(node, &pod_name(&world.scenario.workloads[w], id));
+                world.cluster.release(node, &pod_name(&world.scenario.workloads[w], id), now);
                 bind_pending(world, live, now);
             }
         }
+        Event::Provision(generation) => karpenter::provision(world, live, generation, now),
+        Event::NodeReady(id) => karpenter::node_ready(world, live, id, now),
+        Event::SpotNotice(id) => karpenter::spot_notice(world, live, id, now),
+        Event::NodeGone(id) => karpenter::node_gone(world, live, id, now),
     }
 }
 
@@ -451,6 +505,7 @@ fn scale(world: &mut World<'_>, live: &mut [Live], w: usize, to: u32, now: Milli
         for _ in active..to {
             l.pods.create(now);
         }
+        world.pending_created += u64::from(to - active);
         bind_pending(world, live, now);
     } else if to < active {
         for id in l.pods.pick_for_deletion(active - to, now) {
@@ -473,7 +528,7 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
         let wl = &world.scenario.workloads[w];
         let pending: Vec<u64> = l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
         for id in pending {
-            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id))) else {
+            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id)), now) else {
                 break;
             };
             let running_at = now + wl.pods.startup.sample(&mut l.startup_rng);
@@ -486,6 +541,9 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
             world.events.schedule(ready_at, Event::PodReady(w, id).priority(), Event::PodReady(w, id));
         }
         report_pending(world, l, w, now);
+    }
+    if karpenter::has_new_pending(world) {
+        karpenter::trigger(world, now);
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Pod {
     pub id: u64,
     pub created: Millis,
     pub bound_at: Option<Millis>,
-    pub node: Option<usize>,
+    pub node: Option<crate::cluster::NodeId>,
     pub state: PodState,
 }
 

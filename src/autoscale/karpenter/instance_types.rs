@@ -88,7 +88,8 @@ impl Offering {
 
     /// Compatible with NodeClaim requirements when its zone and capacity type are both allowed.
     pub fn compatible(&self, reqs: &Requirements) -> bool {
-        reqs.get(labels::ZONE).has(&self.zone) && reqs.get(labels::CAPACITY_TYPE).has(self.capacity_type.as_str())
+        reqs.get_ref(labels::ZONE).is_none_or(|r| r.has(&self.zone))
+            && reqs.get_ref(labels::CAPACITY_TYPE).is_none_or(|r| r.has(self.capacity_type.as_str()))
     }
 }
 
@@ -199,7 +200,7 @@ impl InstanceType {
 
     /// The type's labels intersect the requirements and some available offering is compatible.
     pub fn compatible_with(&self, reqs: &Requirements) -> bool {
-        self.requirements.intersects(reqs).is_ok() && self.compatible_offerings(reqs).next().is_some()
+        self.requirements.intersects_ok(reqs) && self.compatible_offerings(reqs).next().is_some()
     }
 }
 

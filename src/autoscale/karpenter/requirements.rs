@@ -121,6 +121,35 @@ impl Requirement {
         if self.complement { None } else { self.values.iter().next().map(String::as_str) }
     }
 
+    /// Whether some value is allowed by both: `!self.intersection(other).is_empty()` without
+    /// building the intersection (the scheduling simulation asks this for every instance type).
+    pub fn overlaps(&self, other: &Requirement) -> bool {
+        let greater_than = max_opt(self.greater_than, other.greater_than);
+        let less_than = min_opt(self.less_than, other.less_than);
+        if let (Some(g), Some(l)) = (greater_than, less_than)
+            && g >= l
+        {
+            return false;
+        }
+        let in_bounds = |v: &str| {
+            if greater_than.is_none() && less_than.is_none() {
+                return true;
+            }
+            let Ok(v) = v.parse::<i64>() else { return false };
+            greater_than.is_none_or(|g| v > g) && less_than.is_none_or(|l| v < l)
+        };
+        match (self.complement, other.complement) {
+            (true, true) => true,
+            (true, false) => other.values.iter().any(|v| !self.values.contains(v) && in_bounds(v)),
+            (false, true) => self.values.iter().any(|v| !other.values.contains(v) && in_bounds(v)),
+            (false, false) => {
+                let (small, large) =
+                    if self.values.len() <= other.values.len() { (self, other) } else { (other, self) };
+                small.values.iter().any(|v| large.values.contains(v) && in_bounds(v))
+            }
+        }
+    }
+
     /// The set of values allowed by both (upstream `Requirement.Intersection`); minValues takes the max.
     pub fn intersection(&self, other: &Requirement) -> Requirement {
         let complement = self.complement && other.complement;
@@ -236,6 +265,9 @@ impl Requirements {
     /// Keys present in both must share at least one value, unless both sides only exclude values
     /// (NotIn/DoesNotExist). Upstream `Requirements.Intersects`.
     pub fn intersects(&self, other: &Requirements) -> Result<(), String> {
+        if self.intersects_ok(other) {
+            return Ok(());
+        }
         for (key, existing) in &self.map {
             let Some(incoming) = other.map.get(key) else { continue };
             if existing.intersection(incoming).is_empty() {
@@ -247,6 +279,19 @@ impl Requirements {
             }
         }
         Ok(())
+    }
+
+    /// [`Requirements::intersects`] without the message (no allocation).
+    pub fn intersects_ok(&self, other: &Requirements) -> bool {
+        let (small, large) = if self.map.len() <= other.map.len() { (self, other) } else { (other, self) };
+        small.map.iter().all(|(key, a)| {
+            let Some(b) = large.map.get(key) else { return true };
+            if a.overlaps(b) {
+                return true;
+            }
+            let excl = |op| matches!(op, Operator::NotIn | Operator::DoesNotExist);
+            excl(a.operator()) && excl(b.operator())
+        })
     }
 
     /// `other` can loosely be met by `self`: keys `other` requires but `self` does not define are

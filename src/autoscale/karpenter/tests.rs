@@ -216,3 +216,24 @@ fn consolidate_after_delays_candidates() {
     };
     assert_eq!(disrupt(&input), None);
 }
+
+/// `overlaps` (the allocation-free check the scheduling simulation uses) agrees with the
+/// intersection it stands for, over every pair of operators and small value sets.
+#[test]
+fn overlaps_agrees_with_intersection() {
+    let ops = [Operator::In, Operator::NotIn, Operator::Exists, Operator::DoesNotExist, Operator::Gt, Operator::Lt];
+    let sets: [&[&str]; 5] = [&[], &["1"], &["2"], &["1", "3"], &["a", "5"]];
+    let mut reqs = Vec::new();
+    for op in ops {
+        for vals in sets {
+            reqs.push(Requirement::new("k", op, vals.iter().copied()));
+        }
+    }
+    for a in &reqs {
+        for b in &reqs {
+            assert_eq!(a.overlaps(b), !a.intersection(b).is_empty(), "{a:?} vs {b:?}");
+            let (ra, rb) = (Requirements::from_reqs([a.clone()]), Requirements::from_reqs([b.clone()]));
+            assert_eq!(ra.intersects_ok(&rb), ra.intersects(&rb).is_ok());
+        }
+    }
+}

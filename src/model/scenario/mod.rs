@@ -1,10 +1,15 @@
 //! The capsim Scenario file (DESIGN §4): raw serde schema (unknown fields are errors) and its
 //! validation into typed values. Relative paths resolve against the scenario file's folder.
 
+mod node_autoscaling;
 mod schema;
 
+pub use node_autoscaling::{
+    KarpenterSetup, NodeAutoscaling, SpotSettings, base_allocatable, default_launch_latency, instance_type,
+    karpenter_pod, taint_effect,
+};
 use schema::*;
-pub use schema::{AllocatableModel, Fidelity, Scoring};
+pub use schema::{AllocatableModel, Fidelity, NodeAutoscalerKind, Scoring};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -116,6 +121,11 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     pub nodes: Vec<NodeGroup>,
     pub scoring: Scoring,
+    /// Who adds and removes nodes (none: `nodes` stay as they are).
+    pub node_autoscaling: NodeAutoscaling,
+    pub spot: SpotSettings,
+    /// The catalog the scenario names (sizes and prices).
+    pub catalog: Option<crate::pricing::Catalog>,
     pub slo: Slo,
     pub spikes: Vec<SpikeEvent>,
     pub manifests: Manifests,
@@ -586,6 +596,28 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
             allocatable_note,
         });
     }
+    let spot = node_autoscaling::spot_settings(path, raw.cloud.as_deref(), raw.cluster.spot.as_ref())?;
+    let node_autoscaling = node_autoscaling::node_autoscaling(
+        &node_autoscaling::Inputs {
+            path,
+            cloud: raw.cloud.as_deref(),
+            region: raw.region.as_deref(),
+            catalog: catalog.as_ref(),
+            model,
+            manifests: &manifests,
+        },
+        raw.cluster.autoscaler,
+        raw.cluster.karpenter.as_ref(),
+        &spot,
+        &mut warnings,
+    )?;
+    if nodes.is_empty() && matches!(node_autoscaling, NodeAutoscaling::None) {
+        return Err(ctx.field_err(
+            "cluster.nodes",
+            "the cluster has no nodes and no node autoscaler",
+            "list node groups under cluster.nodes, or add Karpenter NodePools to the manifests",
+        ));
+    }
 
     Ok(Scenario {
         name: raw.name,
@@ -601,6 +633,9 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         workloads,
         nodes,
         scoring: raw.cluster.scheduler.scoring,
+        node_autoscaling,
+        spot,
+        catalog,
         slo,
         spikes,
         manifests,

@@ -230,7 +230,16 @@ pub(crate) struct SloSpec {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClusterSpec {
+    /// Fixed node groups (with a node autoscaler: nodes it does not manage, e.g. a system pool).
+    #[serde(default)]
     pub(crate) nodes: Vec<NodeGroupSpec>,
+    /// `none`, `karpenter` (default when the manifests hold NodePools) or `cluster_autoscaler`.
+    #[serde(default)]
+    pub(crate) autoscaler: Option<NodeAutoscalerKind>,
+    #[serde(default)]
+    pub(crate) karpenter: Option<KarpenterSpec>,
+    #[serde(default)]
+    pub(crate) spot: Option<SpotSpec>,
     /// How allocatable is derived for node groups that don't state it (default by cloud:
     /// azure → aks, aws → eks).
     #[serde(default)]
@@ -244,6 +253,42 @@ pub(crate) struct ClusterSpec {
 pub(crate) struct SchedulerSpec {
     #[serde(default)]
     pub(crate) scoring: Scoring,
+}
+
+/// Which controller adds and removes nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeAutoscalerKind {
+    None,
+    Karpenter,
+    ClusterAutoscaler,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct KarpenterSpec {
+    /// NodeClaim created → node Ready (default by cloud, see `node_autoscaling`).
+    #[serde(default)]
+    pub(crate) launch_latency: Option<DurationSpec>,
+    /// Pods per node on launched nodes (default 110).
+    #[serde(default)]
+    pub(crate) max_pods: Option<u32>,
+    #[serde(default)]
+    pub(crate) spot_to_spot_consolidation: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpotSpec {
+    /// Draw evictions for spot nodes (default true).
+    #[serde(default)]
+    pub(crate) interruptions: Option<bool>,
+    /// Band for instance types whose catalog row has none (default 0-5).
+    #[serde(default)]
+    pub(crate) eviction_band: Option<String>,
+    /// Warning before eviction (default: Azure 30s, AWS 2m).
+    #[serde(default)]
+    pub(crate) notice: Option<Text>,
 }
 
 /// Which system-reservation formulas give a node's allocatable (see `cluster::allocatable`).

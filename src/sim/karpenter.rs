@@ -1,0 +1,664 @@
+//! Karpenter in the run: the provisioner (batching, the scheduling simulation, launches), node
+//! lifecycle (boot to Ready, drain, termination), the disruption loop (expiration, emptiness,
+//! consolidation with its 15 s validation) and spot interruptions. The decisions themselves come
+//! from the `autoscale::karpenter` library; this module feeds it the cluster and carries out what
+//! it decides.
+
+use std::collections::BTreeMap;
+
+use rand::RngExt;
+
+use super::{Event, Live, World, bind_pending, pod_name};
+use crate::autoscale::karpenter::{
+    self as kp, CapacityType, ClusterNode, Command, DisruptionInput, ExistingNode, NewNodeClaim, PoolUsage,
+    SchedulingInput, Validation,
+};
+use crate::cluster::scheduler::{self, NodeInfo};
+use crate::cluster::{NewNode, NodeId};
+use crate::engine::{Millis, StreamRng};
+use crate::model::{KarpenterSetup, SpotSettings};
+
+use super::pods::PodState;
+use super::result::Decision;
+
+/// Provisioner batching: a batch closes 1 s after its last trigger, at most 10 s after it opened.
+const BATCH_IDLE_MS: Millis = kp::BATCH_IDLE_MS;
+const BATCH_MAX_MS: Millis = kp::BATCH_MAX_MS;
+
+/// Karpenter's state during a run.
+pub(super) struct Karpenter {
+    /// When the open batch opened and was last triggered.
+    batch: Option<(Millis, Millis)>,
+    /// Generation of the scheduled `Provision` event (older ones are stale).
+    batch_generation: u64,
+    /// Pods created pending up to the last provisioning (newer ones trigger a batch).
+    considered_pending: u64,
+    /// A command computed and waiting out its validation period.
+    command: Option<(Command, Millis)>,
+    /// Replacement nodes still booting, with the candidates they will replace.
+    replacing: Vec<(NodeId, Vec<NodeId>, String)>,
+    /// Cluster version of the last disruption pass that found nothing to do, and the time
+    /// another node becomes consolidatable: until either changes, a new pass finds nothing too.
+    quiet: Option<(u64, Millis)>,
+    launch_rng: StreamRng,
+    spot_rng: StreamRng,
+    /// Node names per pool: `<pool>-<n>`.
+    launched: BTreeMap<String, u64>,
+    /// Workloads already reported as unschedulable (one decision each).
+    unschedulable_reported: Vec<bool>,
+    /// Nodes being drained (each is drained once).
+    draining: std::collections::BTreeSet<NodeId>,
+}
+
+impl Karpenter {
+    pub(super) fn new(launch_rng: StreamRng, spot_rng: StreamRng, workloads: usize) -> Self {
+        Karpenter {
+            batch: None,
+            batch_generation: 0,
+            considered_pending: 0,
+            command: None,
+            replacing: Vec::new(),
+            quiet: None,
+            launch_rng,
+            spot_rng,
+            launched: BTreeMap::new(),
+            unschedulable_reported: vec![false; workloads],
+            draining: std::collections::BTreeSet::new(),
+        }
+    }
+}
+
+fn setup<'a>(world: &World<'a>) -> &'a KarpenterSetup {
+    match &world.scenario.node_autoscaling {
+        crate::model::NodeAutoscaling::Karpenter(k) => k,
+        crate::model::NodeAutoscaling::None => unreachable!("Karpenter state without a Karpenter setup"),
+    }
+}
+
+/// New pending pods (or freed pool capacity) open or extend a batch.
+pub(super) fn trigger(world: &mut World<'_>, now: Millis) {
+    let Some(k) = world.karpenter.as_mut() else { return };
+    let opened = k.batch.map_or(now, |(opened, _)| opened);
+    k.batch = Some((opened, now));
+    k.batch_generation += 1;
+    let at = (now + BATCH_IDLE_MS).min(opened + BATCH_MAX_MS);
+    world.events.schedule(at, Event::Provision(0).priority(), Event::Provision(k.batch_generation));
+}
+
+/// Whether pods were created pending since the last provisioning.
+pub(super) fn has_new_pending(world: &World<'_>) -> bool {
+    world.karpenter.as_ref().is_some_and(|k| world.pending_created > k.considered_pending)
+}
+
+/// The cluster as it was before the run: the nodes Karpenter would have launched for the
+/// starting pods are already there and Ready.
+pub(super) fn warm_start(world: &mut World<'_>, live: &mut [Live]) {
+    let launched = provision_pending(world, live, 0, "nodes present at the start of the run");
+    for id in launched {
+        world.cluster.set_ready(id, 0);
+    }
+}
+
+/// The batch closed: simulate scheduling of every pending pod and launch what it asks for.
+pub(super) fn provision(world: &mut World<'_>, live: &[Live], generation: u64, now: Millis) {
+    let Some(k) = world.karpenter.as_mut() else { return };
+    if generation != k.batch_generation {
+        return;
+    }
+    k.batch = None;
+    k.considered_pending = world.pending_created;
+    provision_pending(world, live, now, "pending pods fit no existing or launching node");
+}
+
+/// Runs the scheduling simulation over every pending pod and launches the NodeClaims it asks
+/// for; reports pods no pool can take. Returns the launched nodes.
+fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &str) -> Vec<NodeId> {
+    let setup = setup(world);
+    let mut pods = Vec::new();
+    let mut owner = BTreeMap::new();
+    for (w, l) in live.iter().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        for p in l.pods.pods.iter().filter(|p| p.state == PodState::Pending) {
+            let name = pod_name(wl, p.id);
+            owner.insert(name.clone(), w);
+            pods.push(crate::model::karpenter_pod(&wl.deployment, &name));
+        }
+    }
+    if pods.is_empty() {
+        return Vec::new();
+    }
+    let existing = existing_nodes(world);
+    let usage = pool_usage(world, setup);
+    let result = kp::schedule(
+        &SchedulingInput {
+            nodepools: &setup.nodepools,
+            instance_types: &setup.instance_types,
+            existing_nodes: &existing,
+            daemonsets: &setup.daemonsets,
+            usage: &usage,
+        },
+        &pods,
+    );
+    let mut launched = Vec::new();
+    for claim in &result.new_nodeclaims {
+        let why = format!("{why} ({} pods)", claim.pods.len());
+        launched.extend(launch(world, claim, now, &why));
+    }
+    // One decision per workload with pods no pool can take.
+    let mut first_reason: BTreeMap<usize, (&str, usize)> = BTreeMap::new();
+    for (name, reason) in &result.unschedulable {
+        if let Some(&w) = owner.get(name) {
+            first_reason.entry(w).or_insert((reason, 0)).1 += 1;
+        }
+    }
+    for (w, (reason, count)) in first_reason {
+        let k = world.karpenter.as_mut().unwrap();
+        if k.unschedulable_reported[w] {
+            continue;
+        }
+        k.unschedulable_reported[w] = true;
+        let wl = &world.scenario.workloads[w];
+        world.decisions.push(Decision {
+            time_ms: now,
+            controller: "karpenter".into(),
+            object: format!("deployment/{}", wl.deployment.name),
+            action: "unschedulable".into(),
+            from: 0,
+            to: count as u32,
+            reason: format!("no NodePool can launch a node for these pods: {reason}"),
+        });
+        world.unschedulable.push((wl.name.clone(), now, reason.to_string()));
+    }
+    launched
+}
+
+/// Karpenter's view of the cluster's nodes for the scheduling simulation.
+fn existing_nodes(world: &World<'_>) -> Vec<ExistingNode> {
+    world
+        .cluster
+        .infos
+        .iter()
+        .zip(&world.cluster.meta)
+        .filter(|(_, m)| !m.deleting)
+        .map(|(info, m)| ExistingNode {
+            name: info.name.clone(),
+            labels: info.labels.clone(),
+            allocatable: kp_resources(&info.allocatable),
+            requested: requested(info),
+            taints: info.taints.iter().map(kp_taint).collect(),
+            initialized: m.ready_at.is_some(),
+        })
+        .collect()
+}
+
+fn kp_resources(r: &scheduler::Resources) -> kp::Resources {
+    kp::Resources::new(r.milli_cpu.max(0) as u64, r.memory.max(0) as u64, r.pods.max(0) as u64)
+}
+
+fn requested(info: &NodeInfo) -> kp::Resources {
+    let r = info.requested();
+    kp::Resources::new(r.milli_cpu.max(0) as u64, r.memory.max(0) as u64, info.pods().len() as u64)
+}
+
+fn kp_taint(t: &scheduler::Taint) -> kp::Taint {
+    kp::Taint {
+        key: t.key.clone(),
+        value: (!t.value.is_empty()).then(|| t.value.clone()),
+        effect: match t.effect {
+            scheduler::TaintEffect::NoSchedule => kp::TaintEffect::NoSchedule,
+            scheduler::TaintEffect::PreferNoSchedule => kp::TaintEffect::PreferNoSchedule,
+            scheduler::TaintEffect::NoExecute => kp::TaintEffect::NoExecute,
+        },
+    }
+}
+
+/// What each pool's nodes hold, charged against its limits.
+fn pool_usage(world: &World<'_>, setup: &KarpenterSetup) -> BTreeMap<String, PoolUsage> {
+    let mut usage: BTreeMap<String, PoolUsage> = BTreeMap::new();
+    for m in world.cluster.meta.iter() {
+        let Some(pool) = &m.managed_by else { continue };
+        let capacity = setup.instance_types.iter().find(|it| it.name == m.instance_type).map(|it| it.capacity);
+        let u = usage.entry(pool.clone()).or_default();
+        u.nodes += 1;
+        if let Some(c) = capacity {
+            u.resources = u.resources.add(&c);
+        }
+    }
+    usage
+}
+
+/// Launches one NodeClaim: the cheapest allowed offering, a node that boots for the launch
+/// latency, and (for spot) its eviction drawn from the offering's band.
+fn launch(world: &mut World<'_>, claim: &NewNodeClaim, now: Millis, why: &str) -> Option<NodeId> {
+    let setup = setup(world);
+    let choice = kp::truncate(&claim.instance_types, &claim.requirements, kp::launch::MAX_INSTANCE_TYPES)
+        .and_then(|types| kp::choose_launch(&types, &claim.requirements));
+    let choice = match choice {
+        Ok(c) => c,
+        Err(e) => {
+            world.decisions.push(Decision {
+                time_ms: now,
+                controller: "karpenter".into(),
+                object: format!("nodepool/{}", claim.nodepool),
+                action: "launch-failed".into(),
+                from: 0,
+                to: 0,
+                reason: e,
+            });
+            return None;
+        }
+    };
+    let pool = setup.nodepools.iter().find(|p| p.name == claim.nodepool)?;
+    let it = setup.instance_types.iter().find(|it| it.name == choice.instance_type)?;
+    let k = world.karpenter.as_mut().unwrap();
+    let n = k.launched.entry(pool.name.clone()).or_insert(0);
+    let name = format!("{}-{}", pool.name, n);
+    *n += 1;
+    let latency = setup.launch_latency.sample(&mut k.launch_rng);
+    // The labels a launched node carries, from the instance type, offering and pool.
+    let template = ClusterNode::launched(&name, pool, it, &choice.zone, choice.capacity_type, 0);
+    let mut labels = template.labels;
+    labels.insert("kubernetes.io/os".into(), "linux".into());
+    // DaemonSets that run here take their share before any pod.
+    let ds = setup
+        .daemonsets
+        .iter()
+        .filter(|d| kp::nodepool::tolerates_all(&pool.taints, &d.tolerations) && d.requirements.matches_labels(&labels))
+        .fold(kp::Resources::default(), |acc, d| acc.add(&d.requests));
+    let alloc = it.allocatable().saturating_sub(&ds);
+    let mut info =
+        NodeInfo::new(&name, scheduler::Resources::new(alloc.cpu_milli as i64, alloc.memory as i64, alloc.pods as i64));
+    info.labels = labels;
+    for t in &pool.taints {
+        let effect = match t.effect {
+            kp::TaintEffect::NoSchedule => scheduler::TaintEffect::NoSchedule,
+            kp::TaintEffect::PreferNoSchedule => scheduler::TaintEffect::PreferNoSchedule,
+            kp::TaintEffect::NoExecute => scheduler::TaintEffect::NoExecute,
+        };
+        info = info.taint(scheduler::Taint::new(&t.key, t.value.as_deref().unwrap_or(""), effect));
+    }
+    let pool_nodes = world.cluster.meta.iter().filter(|m| m.managed_by.as_deref() == Some(&pool.name)).count() as u32;
+    let id = world.cluster.add(
+        NewNode {
+            info,
+            pool: pool.name.clone(),
+            instance_type: choice.instance_type.clone(),
+            capacity_type: choice.capacity_type.as_str().to_string(),
+            zone: Some(choice.zone.clone()),
+            managed_by: Some(pool.name.clone()),
+            price: choice.price,
+        },
+        now,
+    );
+    world.events.schedule(now + latency, Event::NodeReady(id).priority(), Event::NodeReady(id));
+    world.decisions.push(Decision {
+        time_ms: now,
+        controller: "karpenter".into(),
+        object: format!("nodeclaim/{name}"),
+        action: "launch".into(),
+        from: pool_nodes,
+        to: pool_nodes + 1,
+        reason: format!(
+            "{why}: {} {} in {} at {:.4} $/h (cheapest of {} allowed types), Ready in {:.0} s",
+            choice.instance_type,
+            choice.capacity_type.as_str(),
+            choice.zone,
+            choice.price,
+            claim.instance_types.len(),
+            latency as f64 / 1000.0
+        ),
+    });
+    if choice.capacity_type == CapacityType::Spot {
+        let band = it
+            .offerings
+            .iter()
+            .find(|o| o.zone == choice.zone && o.capacity_type == CapacityType::Spot)
+            .and_then(|o| o.eviction_band.as_deref())
+            .and_then(crate::pricing::EvictionBand::parse)
+            .unwrap_or(world.scenario.spot.default_band);
+        schedule_spot_eviction(world, id, band, now);
+    }
+    Some(id)
+}
+
+/// Draws when a spot node is evicted: exponential with the band's hourly probability.
+fn schedule_spot_eviction(world: &mut World<'_>, id: NodeId, band: crate::pricing::EvictionBand, now: Millis) {
+    let spot = world.scenario.spot;
+    if !spot.interruptions {
+        return;
+    }
+    let k = world.karpenter.as_mut().unwrap();
+    let p: f64 = SpotSettings::hourly_probability(band);
+    let rate_per_ms = -(1.0 - p).ln() / 3_600_000.0;
+    let u: f64 = k.spot_rng.random::<f64>();
+    let after = (-(1.0 - u).ln() / rate_per_ms).min(1e15) as Millis;
+    let notice_at = (now + after).saturating_sub(spot.notice_ms).max(now);
+    if notice_at < world.scenario.duration_ms {
+        world.events.schedule(notice_at, Event::SpotNotice(id).priority(), Event::SpotNotice(id));
+    }
+}
+
+/// A node finished booting: pods may land on it; replacements waiting for it go ahead.
+pub(super) fn node_ready(world: &mut World<'_>, live: &mut [Live], id: NodeId, now: Millis) {
+    let Some(i) = world.cluster.index_of(id) else { return };
+    // Nodes present at the start are Ready already.
+    if world.cluster.meta[i].deleting || world.cluster.meta[i].ready_at.is_some() {
+        return;
+    }
+    world.cluster.set_ready(id, now);
+    let name = world.cluster.infos[i].name.clone();
+    let boot_s = (now - world.cluster.meta[i].launched_ms) as f64 / 1000.0;
+    world.decisions.push(Decision {
+        time_ms: now,
+        controller: "karpenter".into(),
+        object: format!("nodeclaim/{name}"),
+        action: "ready".into(),
+        from: 0,
+        to: 1,
+        reason: format!("node initialized {boot_s:.0} s after launch"),
+    });
+    if let Some(k) = world.karpenter.as_mut()
+        && let Some(pos) = k.replacing.iter().position(|(r, _, _)| *r == id)
+    {
+        let (_, candidates, why) = k.replacing.remove(pos);
+        for c in candidates {
+            drain(world, live, c, now, None, &why);
+        }
+    }
+    bind_pending(world, live, now);
+}
+
+/// The spot VM gets its eviction notice: cordon, drain within the notice, then it is gone.
+pub(super) fn spot_notice(world: &mut World<'_>, live: &mut [Live], id: NodeId, now: Millis) {
+    let Some(i) = world.cluster.index_of(id) else { return };
+    let notice = world.scenario.spot.notice_ms;
+    let why = format!(
+        "spot eviction of {} ({}): {} s notice",
+        world.cluster.infos[i].name,
+        world.cluster.meta[i].instance_type,
+        notice / 1000
+    );
+    drain(world, live, id, now, Some(notice), &why);
+}
+
+/// Cordons node `id` and evicts its pods (the ReplicaSets create replacements at once); the node
+/// is deleted when the last pod's grace period ends, or at `deadline` after now if given.
+pub(super) fn drain(
+    world: &mut World<'_>,
+    live: &mut [Live],
+    id: NodeId,
+    now: Millis,
+    deadline: Option<Millis>,
+    why: &str,
+) {
+    let Some(i) = world.cluster.index_of(id) else { return };
+    let first = world.karpenter.as_mut().is_none_or(|k| k.draining.insert(id));
+    if !first && deadline.is_none() {
+        return;
+    }
+    world.cluster.mark_deleting(id);
+    let name = world.cluster.infos[i].name.clone();
+    let pool = world.cluster.meta[i].pool.clone();
+    let mut gone_at = now;
+    let mut evicted = 0u32;
+    for (w, l) in live.iter_mut().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        let on_node: Vec<u64> =
+            l.pods.pods.iter().filter(|p| p.node == Some(id) && p.is_active()).map(|p| p.id).collect();
+        if on_node.is_empty() {
+            continue;
+        }
+        super::catch_up(wl, l, now);
+        for pid in on_node {
+            let grace = wl.pods.termination_grace_ms;
+            let until = now + deadline.map_or(grace, |d| grace.min(d));
+            let p = l.pods.get_mut(pid).unwrap();
+            p.state = PodState::Terminating { until };
+            world.events.schedule(until, Event::PodGone(w, pid).priority(), Event::PodGone(w, pid));
+            gone_at = gone_at.max(until);
+            evicted += 1;
+        }
+        // The ReplicaSet replaces evicted pods.
+        while l.pods.active() < l.pods.desired {
+            l.pods.create(now);
+            world.pending_created += 1;
+        }
+    }
+    if let Some(d) = deadline {
+        gone_at = now + d;
+    }
+    let pool_nodes = world.cluster.meta.iter().filter(|m| m.pool == pool && !m.deleting).count() as u32;
+    world.decisions.push(Decision {
+        time_ms: now,
+        controller: "karpenter".into(),
+        object: format!("node/{name}"),
+        action: "drain".into(),
+        from: pool_nodes + 1,
+        to: pool_nodes,
+        reason: format!("{why}; {evicted} pods evicted"),
+    });
+    world.events.schedule(gone_at, Event::NodeGone(id).priority(), Event::NodeGone(id));
+    bind_pending(world, live, now);
+}
+
+/// The node's VM is deleted: billing stops.
+pub(super) fn node_gone(world: &mut World<'_>, live: &mut [Live], id: NodeId, now: Millis) {
+    let Some(i) = world.cluster.index_of(id) else { return };
+    // Pods still on it (a spot eviction cut their grace short) are gone with it.
+    for (w, l) in live.iter_mut().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        let left: Vec<u64> = l.pods.pods.iter().filter(|p| p.node == Some(id)).map(|p| p.id).collect();
+        for pid in left {
+            l.pods.remove(pid);
+            world.cluster.release(id, &pod_name(wl, pid), now);
+        }
+    }
+    let name = world.cluster.infos[i].name.clone();
+    let life_s = (now - world.cluster.meta[i].launched_ms) as f64 / 1000.0;
+    world.cluster.remove(id, now);
+    if let Some(k) = world.karpenter.as_mut() {
+        k.draining.remove(&id);
+    }
+    world.decisions.push(Decision {
+        time_ms: now,
+        controller: "karpenter".into(),
+        object: format!("node/{name}"),
+        action: "terminate".into(),
+        from: 1,
+        to: 0,
+        reason: format!("VM deleted after {:.1} h", life_s / 3600.0),
+    });
+    if live.iter().any(|l| l.pods.pending() > 0) {
+        trigger(world, now);
+    }
+}
+
+/// The disruption controller's 10 s loop.
+pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Millis) {
+    let setup = setup(world);
+    let epoch = |t: Millis| (world.scenario.start + t as i64) as u64;
+    // A command waiting out its validation period.
+    if let Some((cmd, decided)) = world.karpenter.as_ref().and_then(|k| k.command.clone()) {
+        let nodes = cluster_nodes(world, live, setup);
+        let input = disruption_input(world, setup, &nodes, epoch(now));
+        match kp::validate(&input, &cmd, epoch(decided)) {
+            Validation::WaitUntil(_) => return,
+            Validation::Valid => {
+                world.karpenter.as_mut().unwrap().command = None;
+                execute(world, live, &cmd, now);
+            }
+            Validation::Invalid(why) => {
+                world.karpenter.as_mut().unwrap().command = None;
+                world.decisions.push(Decision {
+                    time_ms: now,
+                    controller: "karpenter".into(),
+                    object: format!("node/{}", cmd.candidates.join(",")),
+                    action: "disruption-aborted".into(),
+                    from: 0,
+                    to: 0,
+                    reason: format!("{:?} {:?} no longer valid after 15 s: {why}", cmd.method, cmd.reason),
+                });
+            }
+        }
+        return;
+    }
+    // Expiration is forceful: not budgeted, no validation.
+    let version = world.cluster.version();
+    let expiring = next_expiry(world, setup);
+    if let Some((id, at)) = expiring
+        && at <= now
+    {
+        let name = world.cluster.infos[world.cluster.index_of(id).unwrap()].name.clone();
+        drain(world, live, id, now, None, &format!("{name} reached its NodePool's expireAfter"));
+        return;
+    }
+    if let Some((v, wake)) = world.karpenter.as_ref().and_then(|k| k.quiet)
+        && v == version
+        && now < wake
+    {
+        return;
+    }
+    let nodes = cluster_nodes(world, live, setup);
+    let input = disruption_input(world, setup, &nodes, epoch(now));
+    match kp::disrupt(&input) {
+        Some(cmd) => {
+            let k = world.karpenter.as_mut().unwrap();
+            k.command = Some((cmd, now));
+            k.quiet = None;
+        }
+        None => {
+            let wake = next_consolidatable(world, setup, now);
+            world.karpenter.as_mut().unwrap().quiet = Some((version, wake.min(expiring.map_or(Millis::MAX, |e| e.1))));
+        }
+    }
+}
+
+/// The earliest time a managed node's consolidateAfter runs out after `now` (a pass then may
+/// find a command where this one did not).
+fn next_consolidatable(world: &World<'_>, setup: &KarpenterSetup, now: Millis) -> Millis {
+    world
+        .cluster
+        .meta
+        .iter()
+        .filter_map(|m| {
+            let pool = setup.nodepools.iter().find(|p| Some(&p.name) == m.managed_by.as_ref())?;
+            let after = pool.consolidate_after_ms?;
+            let at = m.last_pod_event_ms.max(m.ready_at?) + after;
+            (at > now).then_some(at)
+        })
+        .min()
+        .unwrap_or(Millis::MAX)
+}
+
+/// The managed node that expires first, and when.
+fn next_expiry(world: &World<'_>, setup: &KarpenterSetup) -> Option<(NodeId, Millis)> {
+    world
+        .cluster
+        .meta
+        .iter()
+        .filter(|m| !m.deleting)
+        .filter_map(|m| {
+            let pool = setup.nodepools.iter().find(|p| Some(&p.name) == m.managed_by.as_ref())?;
+            Some((m.id, m.launched_ms + pool.expire_after_ms?))
+        })
+        .min_by_key(|&(id, at)| (at, id))
+}
+
+fn disruption_input<'a>(
+    world: &World<'a>,
+    setup: &'a KarpenterSetup,
+    nodes: &'a [ClusterNode],
+    now_ms: u64,
+) -> DisruptionInput<'a> {
+    let _ = world;
+    DisruptionInput {
+        now_ms,
+        nodepools: &setup.nodepools,
+        instance_types: &setup.instance_types,
+        nodes,
+        daemonsets: &setup.daemonsets,
+        spot_to_spot: setup.spot_to_spot,
+    }
+}
+
+/// The disruption controller's view: every node with the pods it would have to move.
+fn cluster_nodes(world: &World<'_>, live: &[Live], setup: &KarpenterSetup) -> Vec<ClusterNode> {
+    let start = world.scenario.start;
+    let epoch = |t: Millis| (start + t as i64) as u64;
+    let mut pods: BTreeMap<NodeId, Vec<kp::Pod>> = BTreeMap::new();
+    for (w, l) in live.iter().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        let mut template: Option<kp::Pod> = None;
+        for p in l.pods.pods.iter().filter(|p| p.is_active()) {
+            let Some(node) = p.node else { continue };
+            let t = template.get_or_insert_with(|| crate::model::karpenter_pod(&wl.deployment, &wl.name));
+            let mut pod = t.clone();
+            pod.name = pod_name(wl, p.id);
+            pods.entry(node).or_default().push(pod);
+        }
+    }
+    world
+        .cluster
+        .infos
+        .iter()
+        .zip(&world.cluster.meta)
+        .map(|(info, m)| {
+            let pool = m.managed_by.as_ref().and_then(|name| setup.nodepools.iter().find(|p| &p.name == name));
+            ClusterNode {
+                name: info.name.clone(),
+                nodepool: m.managed_by.clone(),
+                instance_type: Some(m.instance_type.clone()),
+                zone: m.zone.clone(),
+                capacity_type: CapacityType::parse(&m.capacity_type),
+                labels: info.labels.clone(),
+                allocatable: kp_resources(&info.allocatable),
+                pods: pods.remove(&m.id).unwrap_or_default(),
+                daemon_requests: kp::Resources::default(),
+                taints: info.taints.iter().map(kp_taint).collect(),
+                created_at_ms: epoch(m.launched_ms),
+                initialized_at_ms: m.ready_at.map(epoch),
+                ready: m.ready_at.is_some(),
+                marked_for_deletion: m.deleting,
+                last_pod_event_ms: epoch(m.last_pod_event_ms),
+                expire_after_ms: pool.and_then(|p| p.expire_after_ms),
+                do_not_disrupt: false,
+            }
+        })
+        .collect()
+}
+
+/// Carries out a validated command: delete (drain now) or replace (launch, drain when Ready).
+fn execute(world: &mut World<'_>, live: &mut [Live], cmd: &Command, now: Millis) {
+    let ids: Vec<NodeId> = cmd
+        .candidates
+        .iter()
+        .filter_map(|name| world.cluster.infos.iter().position(|i| &i.name == name))
+        .map(|i| world.cluster.meta[i].id)
+        .collect();
+    let saving: f64 =
+        ids.iter().filter_map(|&id| world.cluster.index_of(id)).map(|i| world.cluster.meta[i].price).sum();
+    let what = format!("{:?} ({:?})", cmd.method, cmd.reason);
+    match &cmd.replacement {
+        None => {
+            let why = format!("{what}: delete {}, saving {saving:.4} $/h", cmd.candidates.join(", "));
+            for id in ids {
+                drain(world, live, id, now, None, &why);
+            }
+        }
+        Some(claim) => {
+            // Cordon the candidates now; drain them once the replacement is Ready.
+            for &id in &ids {
+                world.cluster.mark_deleting(id);
+            }
+            let why = format!("{what}: replace {} ({saving:.4} $/h) by a cheaper node", cmd.candidates.join(", "));
+            match launch(world, claim, now, &why) {
+                Some(r) => world.karpenter.as_mut().unwrap().replacing.push((r, ids, why)),
+                None => {
+                    for id in ids {
+                        drain(world, live, id, now, None, &why);
+                    }
+                }
+            }
+        }
+    }
+}
