@@ -102,6 +102,13 @@ pub fn write_decisions_csv(path: &Path, r: &RunResult) -> Result<()> {
 }
 
 #[derive(Serialize)]
+struct UnschedulableJson<'a> {
+    workload: &'a str,
+    since: String,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
 struct SummaryJson<'a> {
     capsim_version: &'static str,
     scenario: &'a str,
@@ -116,6 +123,9 @@ struct SummaryJson<'a> {
     total: Rounded,
     workloads: Vec<Rounded>,
     spikes: Vec<SpikeJson>,
+    /// Workloads whose pods no node could ever take (larger than every allowed instance type,
+    /// or no pool tolerates them).
+    unschedulable: Vec<UnschedulableJson<'a>>,
     warnings: &'a [String],
     notes: &'a [String],
 }
@@ -255,6 +265,11 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
             })
             .collect(),
         warnings: &scenario.warnings,
+        unschedulable: r
+            .unschedulable
+            .iter()
+            .map(|u| UnschedulableJson { workload: &u.workload, since: rfc3339(r.start_ms + u.since_ms as i64), reason: &u.reason })
+            .collect(),
         notes: &r.notes,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::new(format!("cannot encode summary: {e}")))?;

@@ -167,7 +167,11 @@ fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &st
             to: count as u32,
             reason: format!("no NodePool can launch a node for these pods: {reason}"),
         });
-        world.unschedulable.push((wl.name.clone(), now, reason.to_string()));
+        world.unschedulable.push(super::Unschedulable {
+            workload: wl.name.clone(),
+            since_ms: now,
+            reason: reason.to_string(),
+        });
     }
     launched
 }

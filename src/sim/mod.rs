@@ -11,7 +11,7 @@ mod signals;
 
 pub use pods::{Pod, PodSet, PodState};
 pub use result::{
-    Decision, LatencySummary, NodeLife, NodeSample, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
+    Decision, LatencySummary, NodeLife, NodeSample, Unschedulable, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
 };
 pub use signals::{SignalHistory, Totals};
 
@@ -138,8 +138,8 @@ struct World<'a> {
     karpenter: Option<karpenter::Karpenter>,
     /// Pods created unbound so far (a node autoscaler looks at the new ones).
     pending_created: u64,
-    /// Workloads no node could ever take: (workload, first time, why).
-    unschedulable: Vec<(String, Millis, String)>,
+    /// Workloads no node could ever take.
+    unschedulable: Vec<Unschedulable>,
 }
 
 /// Runs `scenario` with `seed` (the scenario's own seed unless overridden).
@@ -301,7 +301,10 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         })
         .collect();
     let node_lives = world.cluster.lives(duration);
-    Ok(RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples, node_lives))
+    let mut result =
+        RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples, node_lives);
+    result.unschedulable = world.unschedulable;
+    Ok(result)
 }
 
 /// The cluster as found at the start: every Deployment at its replicas (clamped into its

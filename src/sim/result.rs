@@ -130,6 +130,15 @@ pub struct RunResult {
     pub nodes: Vec<NodeSample>,
     /// Every node that existed during the run, from its launch to its end (billing reads these).
     pub node_lives: Vec<NodeLife>,
+    /// Workloads whose pods no node autoscaler could place, first time and why.
+    pub unschedulable: Vec<Unschedulable>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unschedulable {
+    pub workload: String,
+    pub since_ms: Millis,
+    pub reason: String,
 }
 
 /// One node's life: billed per second from `launched_ms` (the cloud bills from VM creation, not
@@ -286,6 +295,7 @@ impl RunResult {
             spikes,
             nodes,
             node_lives,
+            unschedulable: Vec::new(),
         }
     }
 }
