@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::calc::{CalcParams, Tolerances};
 use super::defaults::{
-    ResolvedBehavior, DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS, DEFAULT_INITIAL_READINESS_DELAY_MS,
-    DEFAULT_SCALE_UP_LIMIT_FACTOR, DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE,
+    DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS, DEFAULT_INITIAL_READINESS_DELAY_MS,
+    DEFAULT_SCALE_UP_LIMIT_FACTOR, DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE, ResolvedBehavior,
 };
 use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
 use super::normalize::{self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization};

@@ -285,9 +285,7 @@ pub fn compute_replicas_for_metrics(
     obs: &Observed,
     params: &CalcParams,
 ) -> MetricsOutcome {
-    compute_replicas_for_metrics_labelled(metrics, spec_replicas, status_replicas, obs, params, |_, m| {
-        shared_labels(m)
-    })
+    compute_replicas_for_metrics_labelled(metrics, spec_replicas, status_replicas, obs, params, |_, m| shared_labels(m))
 }
 
 /// [`compute_replicas_for_metrics`] with the labels of metric `i` supplied by `label`, so a

@@ -77,7 +77,10 @@ mod tests {
         for (i, n) in names.iter().enumerate() {
             m.insert(n, i);
             b.insert(*n, i);
-            assert_eq!(m.iter().map(|(k, v)| (k, *v)).collect::<Vec<_>>(), b.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>());
+            assert_eq!(
+                m.iter().map(|(k, v)| (k, *v)).collect::<Vec<_>>(),
+                b.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>()
+            );
         }
         assert_eq!(m.get("web-10"), Some(&3));
         assert!(m.contains_key("a") && !m.contains_key("b"));
