@@ -27,6 +27,9 @@ impl Lane {
 #[derive(Debug, Default, Clone)]
 pub struct LaneSet {
     lanes: Vec<Lane>,
+    /// The lane due first, kept up to date by `add` and `advance`: the run loop asks for it
+    /// two or three times per firing, and only a firing can change it.
+    due: Option<(usize, Millis)>,
 }
 
 impl LaneSet {
@@ -37,13 +40,19 @@ impl LaneSet {
     /// Adds a lane and returns its index.
     pub fn add(&mut self, lane: Lane) -> usize {
         self.lanes.push(lane);
+        self.due = self.scan();
         self.lanes.len() - 1
     }
 
-    /// Index and time of the lane due first. A linear scan: lane sets are small (a handful of
-    /// controllers per run), where a scan beats any heap.
+    /// Index and time of the lane due first.
     #[inline]
     pub fn next(&self) -> Option<(usize, Millis)> {
+        self.due
+    }
+
+    /// A linear scan: lane sets are small (a handful of controllers per run), where a scan
+    /// beats any heap.
+    fn scan(&self) -> Option<(usize, Millis)> {
         let mut best: Option<(usize, Millis)> = None;
         for (i, lane) in self.lanes.iter().enumerate() {
             if best.is_none_or(|(_, t)| lane.next < t) {
@@ -55,6 +64,7 @@ impl LaneSet {
 
     pub fn advance(&mut self, index: usize) {
         self.lanes[index].advance();
+        self.due = self.scan();
     }
 
     pub fn get(&self, index: usize) -> Lane {

@@ -23,6 +23,9 @@ pub struct View<'a> {
     pub backlog: f64,
 }
 
+/// Any workload's view, built on demand (a sync reads one or two of a run's workloads).
+pub type Views<'v, 'a> = &'v dyn Fn(usize) -> View<'a>;
+
 /// Controller memory kept between syncs for one workload.
 pub struct ControllerState {
     pub hpa: HpaController,
@@ -30,6 +33,9 @@ pub struct ControllerState {
     /// The controller's own stream for reading counted signals.
     pub rng: StreamRng,
     pub observed: ObservedCache,
+    /// Scratch for one poll's trigger values and readings, reused so a poll does not allocate.
+    values: Vec<(f64, f64)>,
+    readings: Vec<TriggerReading>,
 }
 
 impl ControllerState {
@@ -41,6 +47,8 @@ impl ControllerState {
             last_active: Some(0),
             rng,
             observed: ObservedCache::default(),
+            values: Vec::new(),
+            readings: Vec::new(),
         }
     }
 }
@@ -50,16 +58,16 @@ impl ControllerState {
 /// mean, and a reading is a Poisson draw around it (from the reader's own stream), so a queue
 /// that holds 0.3 messages on average reads 0 most of the time and 1 some of the time, as a real
 /// one does.
-pub fn read_signal(signal: Signal, now: Millis, views: &[View<'_>], rng: &mut StreamRng) -> f64 {
+pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut StreamRng) -> f64 {
     match signal {
         Signal::DemandRps { workload, window_ms } | Signal::ServedRps { workload, window_ms } => {
-            let v = &views[workload];
+            let v = views(workload);
             let at = last_scrape(now, v.workload.metrics.scrape_ms);
             let (arrived, served, _) = v.history.rates(at, window_ms.max(1_000));
             if matches!(signal, Signal::DemandRps { .. }) { arrived } else { served }
         }
         Signal::QueueLength { workload } | Signal::KafkaLag { workload, .. } => {
-            let mean = queue_length(&views[workload], now);
+            let mean = queue_length(&views(workload), now);
             if mean > 1e4 {
                 mean.round()
             } else if mean > 0.0 {
@@ -99,25 +107,23 @@ fn kafka_lag(meta: &keda::KafkaMeta, total: f64, partitions: u32) -> (f64, f64) 
     (lag.total_lag as f64, lag.total_lag_with_persistent as f64)
 }
 
-/// Trigger values for a KEDA poll or the metrics adapter: (value given to the HPA, value that
-/// decides activity) per trigger.
+/// Trigger values for a KEDA poll or the metrics adapter, into `out`: (value given to the HPA,
+/// value that decides activity) per trigger.
 fn trigger_values(
     k: &crate::model::autoscaling::KedaObject,
     now: Millis,
-    views: &[View<'_>],
+    views: Views<'_, '_>,
     rng: &mut StreamRng,
-) -> Vec<(f64, f64)> {
-    k.signals
-        .iter()
-        .zip(&k.triggers)
-        .map(|(signal, parsed)| {
-            let raw = read_signal(*signal, now, views, rng);
-            match (&parsed.config, signal) {
-                (ScalerConfig::Kafka(meta), Signal::KafkaLag { partitions, .. }) => kafka_lag(meta, raw, *partitions),
-                _ => (raw, raw),
-            }
-        })
-        .collect()
+    out: &mut Vec<(f64, f64)>,
+) {
+    out.clear();
+    out.extend(k.signals.iter().zip(&k.triggers).map(|(signal, parsed)| {
+        let raw = read_signal(*signal, now, views, rng);
+        match (&parsed.config, signal) {
+            (ScalerConfig::Kafka(meta), Signal::KafkaLag { partitions, .. }) => kafka_lag(meta, raw, *partitions),
+            _ => (raw, raw),
+        }
+    }));
 }
 
 /// What KEDA's executor decided at one poll, for the decision log.
@@ -125,6 +131,8 @@ pub struct PollOutcome {
     pub set_replicas: Option<u32>,
     pub reason: keda::ScaleReason,
     pub active: bool,
+    /// The triggers' activity values; only filled when the poll changes the replicas (the
+    /// only time they are logged).
     pub values: Vec<f64>,
 }
 
@@ -134,18 +142,21 @@ pub fn keda_poll(
     state: &mut ControllerState,
     w: usize,
     now: Millis,
-    views: &[View<'_>],
+    views: Views<'_, '_>,
 ) -> PollOutcome {
     let k = a.keda.as_ref().expect("a KEDA poll needs a ScaledObject");
-    let values = trigger_values(k, now, views, &mut state.rng);
-    let readings: Vec<TriggerReading> = values.iter().map(|(_, activity)| TriggerReading::Value(*activity)).collect();
-    let activity = keda::evaluate_activity(&k.object, &k.triggers, &readings, k.formula.as_ref());
+    trigger_values(k, now, views, &mut state.rng, &mut state.values);
+    let values = &state.values;
+    state.readings.clear();
+    state.readings.extend(values.iter().map(|(_, activity)| TriggerReading::Value(*activity)));
+    let activity = keda::evaluate_activity(&k.object, &k.triggers, &state.readings, k.formula.as_ref());
     let (is_active, is_error) = match &activity {
         Ok(act) => (act.is_active, act.is_error),
         Err(_) => (false, true),
     };
+    let desired = views(w).pods.desired;
     let input = ExecutorInput {
-        current_replicas: views[w].pods.desired,
+        current_replicas: desired,
         is_active,
         is_error,
         last_active: state.last_active,
@@ -156,11 +167,12 @@ pub fn keda_poll(
     if let Some(t) = d.last_active {
         state.last_active = Some(t);
     }
+    let logged = d.set_replicas.is_some_and(|to| to != desired);
     PollOutcome {
         set_replicas: d.set_replicas,
         reason: d.reason,
         active: is_active,
-        values: values.iter().map(|v| v.1).collect(),
+        values: if logged { values.iter().map(|v| v.1).collect() } else { Vec::new() },
     }
 }
 
@@ -170,9 +182,9 @@ pub fn hpa_sync(
     state: &mut ControllerState,
     w: usize,
     now: Millis,
-    views: &[View<'_>],
+    views: Views<'_, '_>,
 ) -> hpa::Decision {
-    let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed);
+    let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed, &mut state.values);
     state.hpa.sync(&a.hpa, observed, now)
 }
 
@@ -236,11 +248,12 @@ fn observe<'c>(
     a: &PodAutoscaler,
     w: usize,
     now: Millis,
-    views: &[View<'_>],
+    views: Views<'_, '_>,
     rng: &mut StreamRng,
     cache: &'c mut ObservedCache,
+    values: &mut Vec<(f64, f64)>,
 ) -> &'c Observed {
-    let v = &views[w];
+    let v = views(w);
     let wl = v.workload;
     if cache.version != Some(v.pods.version()) {
         rebuild_pods(cache, wl, v.pods, now);
@@ -266,26 +279,31 @@ fn observe<'c>(
             }
         }
     }
-    observed.external_metrics.clear();
     observed.pod_metrics.clear();
     observed.object_metrics.clear();
     // Custom and external metrics.
     if let Some(k) = &a.keda {
-        let values = trigger_values(k, now, views, rng);
+        trigger_values(k, now, views, rng, values);
+        // The generated HPA's metrics are the same every sync: their entries are kept and
+        // only their values rewritten.
+        let mut n = 0;
         for m in &a.hpa.metrics {
             let Some(ext) = &m.external else { continue };
             let name = &ext.metric.name;
             let value = if name == keda::COMPOSITE_METRIC_NAME {
-                composite(k, &values).unwrap_or(0.0)
+                composite(k, values).unwrap_or(0.0)
             } else {
                 match trigger_index(&a.hpa, k, name) {
                     Some(i) => values[i].0,
                     None => continue,
                 }
             };
-            observed.external_metrics.push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) });
+            set_external(&mut observed.external_metrics, n, name, milli(value));
+            n += 1;
         }
+        observed.external_metrics.truncate(n);
     } else {
+        observed.external_metrics.clear();
         for m in &a.hpa.metrics {
             let (name, kind) = match m.type_ {
                 MetricSourceType::Pods => (m.pods.as_ref().map(|x| &x.metric.name), 0),
@@ -321,6 +339,18 @@ fn observe<'c>(
         }
     }
     observed
+}
+
+/// Sets entry `i` of the external metrics to (`name`, `value_milli`), reusing its name when
+/// it already holds that metric.
+fn set_external(list: &mut Vec<ExternalMetricValue>, i: usize, name: &str, value_milli: i64) {
+    match list.get_mut(i) {
+        Some(e) if e.metric == name => e.value_milli = value_milli,
+        _ => {
+            list.truncate(i);
+            list.push(ExternalMetricValue { metric: name.to_string(), value_milli });
+        }
+    }
 }
 
 /// Which trigger an External metric of the generated HPA reads (metrics are generated in

@@ -424,13 +424,9 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
     }
 }
 
-fn views<'a>(scenario: &'a Scenario, live: &'a [Live]) -> Vec<View<'a>> {
-    scenario
-        .workloads
-        .iter()
-        .zip(live)
-        .map(|(workload, l)| View { workload, pods: &l.pods, history: &l.history, backlog: l.queue.backlog() })
-        .collect()
+fn view<'a>(scenario: &'a Scenario, live: &'a [Live], w: usize) -> View<'a> {
+    let l = &live[w];
+    View { workload: &scenario.workloads[w], pods: &l.pods, history: &l.history, backlog: l.queue.backlog() }
 }
 
 fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
@@ -447,7 +443,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
         catch_up(&world.scenario.workloads[r], &mut live[r], now);
     }
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
-    let decision = controllers::hpa_sync(a, &mut state, w, now, &views(world.scenario, live));
+    let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
     live[w].controller = Some(state);
     if decision.rescale {
         let to = decision.desired_replicas.max(0) as u32;
@@ -472,7 +468,7 @@ fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis
         catch_up(&world.scenario.workloads[r], &mut live[r], now);
     }
     let mut state = live[w].controller.take().expect("a KEDA lane has a controller");
-    let outcome = controllers::keda_poll(a, &mut state, w, now, &views(world.scenario, live));
+    let outcome = controllers::keda_poll(a, &mut state, w, now, &|r| view(world.scenario, live, r));
     live[w].controller = Some(state);
     if let Some(to) = outcome.set_replicas
         && to != live[w].pods.desired

@@ -45,7 +45,7 @@ impl SignalHistory {
     /// Totals at `t`, interpolated linearly between checkpoints (exact at checkpoints;
     /// before the first checkpoint the first is used).
     pub fn at(&self, t: Millis) -> Totals {
-        let i = self.points.partition_point(|p| p.0 <= t);
+        let i = self.first_after(t);
         if i == 0 {
             return self.points[0].1;
         }
@@ -57,6 +57,34 @@ impl SignalHistory {
             served: a.served + (b.served - a.served) * f,
             cpu_seconds: a.cpu_seconds + (b.cpu_seconds - a.cpu_seconds) * f,
         }
+    }
+
+    /// Index of the first checkpoint after `t` (`partition_point(|p| p.0 <= t)`). Readers ask
+    /// about the last few seconds or minutes of a 30-minute history, so the search gallops
+    /// back from the newest checkpoint instead of bisecting the whole history.
+    fn first_after(&self, t: Millis) -> usize {
+        let n = self.points.len();
+        let (mut lo, mut hi) = (0, n);
+        let mut step = 1;
+        while step <= n {
+            let i = n - step;
+            if self.points[i].0 <= t {
+                lo = i + 1;
+                break;
+            }
+            hi = i;
+            step *= 2;
+        }
+        // The answer lies in [lo, hi]: points[..lo] are <= t, points[hi..] are > t.
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.points[mid].0 <= t {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
     }
 
     /// Mean rates over [to - window, to]: (arrivals/s, served/s, CPU cores). A zero window
@@ -88,5 +116,16 @@ mod tests {
         let (a, _, _) = h.rates(120_000, 120_000);
         assert_eq!(a, 15.0);
         assert_eq!(last_scrape(44_000, 15_000), 30_000);
+    }
+
+    #[test]
+    fn galloping_search_matches_partition_point() {
+        let mut h = SignalHistory::new(u64::MAX / 4);
+        for k in 1..300u64 {
+            h.record(k * k * 7, Totals::default());
+        }
+        for t in (0..300 * 300 * 7).step_by(97) {
+            assert_eq!(h.first_after(t), h.points.partition_point(|p| p.0 <= t), "t={t}");
+        }
     }
 }

@@ -6,6 +6,18 @@ use super::{LatencyHistogram, Load, MmcWait, ServiceProfile, StepStats};
 /// Slots of the wait-distribution memo (a power of two, 32 KiB per workload).
 const MEMO_SLOTS: usize = 1024;
 
+/// What a stable interval needs of one wait distribution, per request: computed once per
+/// memo entry (the share within the objective costs an `exp`).
+#[derive(Debug, Clone, Copy)]
+struct Stable {
+    wait: MmcWait,
+    /// The objective the share below was computed for (bits).
+    slo_bits: u64,
+    /// P(service time + wait <= objective).
+    good_share: f64,
+    mean_wait_ms: f64,
+}
+
 /// One workload's fluid state: requests waiting beyond what the servers hold.
 #[derive(Debug, Clone, Default)]
 pub struct FluidQueue {
@@ -13,7 +25,9 @@ pub struct FluidQueue {
     /// Wait distributions by (servers, arrival rate): a direct-mapped memo, because the same
     /// conditions recur (controllers cut time into short equal intervals; a trace repeated over
     /// a year brings back the same rates). A hit returns exactly what the formula would.
-    memo: Vec<Option<(u32, u64, MmcWait)>>,
+    memo: Vec<Option<(u32, u64, Stable)>>,
+    /// The histogram bucket of the service time (the bits of the time it was computed for).
+    service_bucket: Option<(u64, usize)>,
     /// Requests that waited, from consecutive stable intervals with the same wait distribution,
     /// not yet spread over the histogram: the bucket walk is done once per distribution.
     pending_tail: Option<(f64, f64, f64)>,
@@ -143,16 +157,31 @@ impl FluidQueue {
             .wrapping_mul(0xbf58_476d_1ce4_e5b9)
             >> 54) as usize
             % MEMO_SLOTS;
-        let wait = match self.memo[slot] {
-            Some((c, b, w)) if c == servers && b == bits => w,
+        let s = p.service_ms;
+        let st = match self.memo[slot] {
+            Some((c, b, st)) if c == servers && b == bits && st.slo_bits == slo_ms.to_bits() => st,
             _ => {
-                let w = MmcWait::new(servers, lambda, p.service_ms).expect("stable by construction");
-                self.memo[slot] = Some((servers, bits, w));
-                w
+                let wait = MmcWait::new(servers, lambda, s).expect("stable by construction");
+                let st = Stable {
+                    wait,
+                    slo_bits: slo_ms.to_bits(),
+                    good_share: wait.cdf(slo_ms - s),
+                    mean_wait_ms: wait.mean_ms(),
+                };
+                self.memo[slot] = Some((servers, bits, st));
+                st
             }
         };
-        let s = p.service_ms;
-        hist.add_point(s, n * (1.0 - wait.p_wait));
+        let wait = st.wait;
+        let service_bucket = match self.service_bucket {
+            Some((b, i)) if b == s.to_bits() => i,
+            _ => {
+                let i = LatencyHistogram::bucket_of(s);
+                self.service_bucket = Some((s.to_bits(), i));
+                i
+            }
+        };
+        hist.add_point_in(service_bucket, n * (1.0 - wait.p_wait));
         // A waiting share below one in a million cannot move any reported percentile (p99.99 at
         // most): count it at the service time and skip the tail's bucket walk.
         if wait.p_wait > 1e-6 {
@@ -166,10 +195,10 @@ impl FluidQueue {
                 }
             }
         } else {
-            hist.add_point(s, n * wait.p_wait);
+            hist.add_point_in(service_bucket, n * wait.p_wait);
         }
-        stats.good += n * wait.cdf(slo_ms - s);
-        stats.wait_ms_total += n * wait.mean_ms();
+        stats.good += n * st.good_share;
+        stats.wait_ms_total += n * st.mean_wait_ms;
     }
 }
 

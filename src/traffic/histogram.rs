@@ -61,10 +61,20 @@ impl LatencyHistogram {
 
     /// `w` requests with latency exactly `ms`.
     pub fn add_point(&mut self, ms: f64, w: f64) {
+        self.add_point_in(Self::bucket_of(ms), w);
+    }
+
+    /// The bucket a latency falls in, for callers that add to the same latency often.
+    pub fn bucket_of(ms: f64) -> usize {
+        bucket(ms)
+    }
+
+    /// [`add_point`](Self::add_point) with the bucket already known (from [`bucket_of`](Self::bucket_of)).
+    pub fn add_point_in(&mut self, bucket: usize, w: f64) {
         if w <= 0.0 {
             return;
         }
-        self.add_at(bucket(ms), w);
+        self.add_at(bucket, w);
         self.total += w;
     }
 

@@ -3,8 +3,7 @@
 //! Integer milli arithmetic and the float steps (ratio, `ceil`) follow upstream operation by
 //! operation, because the conformance vectors sit on rounding boundaries.
 
-use std::collections::{BTreeMap, BTreeSet};
-
+use super::names::{NameMap, NameSet};
 use super::observed::{ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics};
 
 /// Usage-ratio band inside which the proposal is "keep current replicas".
@@ -60,33 +59,34 @@ pub struct Sample {
     pub window_ms: u64,
 }
 
-pub type SampleMap = BTreeMap<String, Sample>;
+/// Samples by pod name, borrowing the names from the observed lists.
+pub type SampleMap<'a> = NameMap<'a, Sample>;
 
 /// `groupPods`: how each listed pod takes part in the computation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PodGroups {
+pub struct PodGroups<'a> {
     pub ready_count: usize,
-    pub unready: BTreeSet<String>,
-    pub missing: BTreeSet<String>,
-    pub ignored: BTreeSet<String>,
+    pub unready: NameSet<'a>,
+    pub missing: NameSet<'a>,
+    pub ignored: NameSet<'a>,
 }
 
 /// Only CPU gets the readiness/initialization treatment: CPU spikes at start-up would
 /// otherwise trigger a scale-up that the warmed-up pods do not need.
-pub fn group_pods(pods: &[PodInfo], metrics: &SampleMap, resource: &str, p: &CalcParams) -> PodGroups {
+pub fn group_pods<'a>(pods: &'a [PodInfo], metrics: &SampleMap<'_>, resource: &str, p: &CalcParams) -> PodGroups<'a> {
     let mut g = PodGroups::default();
     let now = i128::from(p.now_ms);
     for pod in pods {
         if pod.deleting || pod.phase == PodPhase::Failed {
-            g.ignored.insert(pod.name.clone());
+            g.ignored.insert(&pod.name, ());
             continue;
         }
         if pod.phase == PodPhase::Pending {
-            g.unready.insert(pod.name.clone());
+            g.unready.insert(&pod.name, ());
             continue;
         }
         let Some(sample) = metrics.get(&pod.name) else {
-            g.missing.insert(pod.name.clone());
+            g.missing.insert(&pod.name, ());
             continue;
         };
         if resource == "cpu" {
@@ -103,7 +103,7 @@ pub fn group_pods(pods: &[PodInfo], metrics: &SampleMap, resource: &str, p: &Cal
                 }
             };
             if unready {
-                g.unready.insert(pod.name.clone());
+                g.unready.insert(&pod.name, ());
                 continue;
             }
         }
@@ -114,15 +114,15 @@ pub fn group_pods(pods: &[PodInfo], metrics: &SampleMap, resource: &str, p: &Cal
 
 /// metrics-server samples for `resource`, summed over containers or for one container.
 /// A pod lacking the resource (or the named container) has no sample: it is "missing".
-pub fn resource_samples(
-    raw: &[PodResourceMetrics],
+pub fn resource_samples<'a>(
+    raw: &'a [PodResourceMetrics],
     resource: &str,
     container: Option<&str>,
-) -> Result<SampleMap, CalcError> {
+) -> Result<SampleMap<'a>, CalcError> {
     if raw.is_empty() {
         return Err(CalcError::NoMetrics("resource metrics API"));
     }
-    let mut out = SampleMap::new();
+    let mut out = SampleMap::with_capacity(raw.len());
     for m in raw {
         let value = match container {
             Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource).copied()),
@@ -135,19 +135,18 @@ pub fn resource_samples(
             }
         };
         if let Some(value) = value {
-            out.insert(m.pod.clone(), Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms });
+            out.insert(&m.pod, Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms });
         }
     }
     Ok(out)
 }
 
 /// Custom-metrics API samples of `metric` for pods.
-pub fn pod_metric_samples(raw: &[PodMetricValue], metric: &str) -> Result<SampleMap, CalcError> {
-    let out: SampleMap = raw
-        .iter()
-        .filter(|v| v.metric == metric)
-        .map(|v| (v.pod.clone(), Sample { value: v.value_milli, timestamp_ms: 0, window_ms: 0 }))
-        .collect();
+pub fn pod_metric_samples<'a>(raw: &'a [PodMetricValue], metric: &str) -> Result<SampleMap<'a>, CalcError> {
+    let mut out = SampleMap::with_capacity(raw.len());
+    for v in raw.iter().filter(|v| v.metric == metric) {
+        out.insert(&v.pod, Sample { value: v.value_milli, timestamp_ms: 0, window_ms: 0 });
+    }
     if out.is_empty() {
         return Err(CalcError::NoMetrics("custom metrics API"));
     }
@@ -155,12 +154,12 @@ pub fn pod_metric_samples(raw: &[PodMetricValue], metric: &str) -> Result<Sample
 }
 
 /// Per-pod request of `resource`: all containers plus sidecars, or just `container`.
-pub fn pod_requests(
-    pods: &[PodInfo],
+pub fn pod_requests<'a>(
+    pods: &'a [PodInfo],
     resource: &str,
     container: Option<&str>,
-) -> Result<BTreeMap<String, i64>, CalcError> {
-    let mut out = BTreeMap::new();
+) -> Result<NameMap<'a, i64>, CalcError> {
+    let mut out = NameMap::with_capacity(pods.len());
     for pod in pods {
         let mut total = 0i64;
         let mut found = false;
@@ -185,19 +184,19 @@ pub fn pod_requests(
         if let (Some(name), false) = (container, found) {
             return Err(CalcError::ContainerNotFound { container: name.to_string(), pod: pod.name.clone() });
         }
-        out.insert(pod.name.clone(), total);
+        out.insert(&pod.name, total);
     }
     Ok(out)
 }
 
 /// `GetResourceUtilizationRatio`: utilization is truncated to an integer percent first.
 fn utilization_ratio(
-    values: &BTreeMap<String, i64>,
-    requests: &BTreeMap<String, i64>,
+    values: &NameMap<'_, i64>,
+    requests: &NameMap<'_, i64>,
     target: i32,
 ) -> Result<(f64, i32, i64), CalcError> {
     let (mut total, mut req_total, mut n) = (0i64, 0i64, 0i64);
-    for (pod, v) in values {
+    for (pod, v) in values.iter() {
         if let Some(r) = requests.get(pod) {
             total += v;
             req_total += r;
@@ -212,8 +211,8 @@ fn utilization_ratio(
 }
 
 /// `GetMetricUsageRatio`: integer average first, then the float ratio.
-fn usage_ratio(values: &BTreeMap<String, i64>, target: i64) -> (f64, i64) {
-    let total: i64 = values.values().sum();
+fn usage_ratio(values: &NameMap<'_, i64>, target: i64) -> (f64, i64) {
+    let total: i64 = values.iter().map(|(_, v)| v).sum();
     let usage = total / values.len() as i64;
     (usage as f64 / target as f64, usage)
 }
@@ -247,14 +246,14 @@ impl Proposal {
 
 /// Shared tail of the resource and plain-metric calculations: the fast path, then the
 /// conservative re-computation with missing and unready pods filled in.
-fn replicas_with_fill(
+fn replicas_with_fill<'a>(
     current: i32,
-    groups: &PodGroups,
-    mut values: BTreeMap<String, i64>,
+    groups: &PodGroups<'a>,
+    mut values: NameMap<'a, i64>,
     usage_ratio: f64,
     tol: &Tolerances,
     missing_on_down: impl Fn(&str) -> i64,
-    recompute: impl Fn(&BTreeMap<String, i64>) -> Result<f64, CalcError>,
+    recompute: impl Fn(&NameMap<'a, i64>) -> Result<f64, CalcError>,
 ) -> Result<Proposal, CalcError> {
     let scale_up_with_unready = !groups.unready.is_empty() && usage_ratio > 1.0;
     if !scale_up_with_unready && groups.missing.is_empty() {
@@ -265,18 +264,18 @@ fn replicas_with_fill(
     }
     if !groups.missing.is_empty() {
         if usage_ratio < 1.0 {
-            for pod in &groups.missing {
-                values.insert(pod.clone(), missing_on_down(pod));
+            for (pod, ()) in groups.missing.iter() {
+                values.insert(pod, missing_on_down(pod));
             }
         } else if usage_ratio > 1.0 {
-            for pod in &groups.missing {
-                values.insert(pod.clone(), 0);
+            for (pod, ()) in groups.missing.iter() {
+                values.insert(pod, 0);
             }
         }
     }
     if scale_up_with_unready {
-        for pod in &groups.unready {
-            values.insert(pod.clone(), 0);
+        for (pod, ()) in groups.unready.iter() {
+            values.insert(pod, 0);
         }
     }
     let new_ratio = recompute(&values)?;
@@ -290,12 +289,15 @@ fn replicas_with_fill(
     Ok(Proposal::new(new_replicas))
 }
 
-fn values_without(samples: &SampleMap, groups: &PodGroups) -> BTreeMap<String, i64> {
-    samples
-        .iter()
-        .filter(|(pod, _)| !groups.ignored.contains(*pod) && !groups.unready.contains(*pod))
-        .map(|(pod, s)| (pod.clone(), s.value))
-        .collect()
+fn values_without<'a>(samples: &SampleMap<'a>, groups: &PodGroups<'_>) -> NameMap<'a, i64> {
+    // Kept in name order, like the samples they come from.
+    let mut out = NameMap::with_capacity(samples.len());
+    for (pod, s) in samples.iter() {
+        if !groups.ignored.contains_key(pod) && !groups.unready.contains_key(pod) {
+            out.insert(pod, s.value);
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,7 +316,7 @@ pub fn resource_utilization_replicas(
     resource: &str,
     container: Option<&str>,
     pods: &[PodInfo],
-    samples: &SampleMap,
+    samples: &SampleMap<'_>,
     p: &CalcParams,
 ) -> Result<UtilizationProposal, CalcError> {
     if pods.is_empty() {
@@ -347,7 +349,7 @@ pub fn plain_metric_replicas(
     target_average: i64,
     resource: &str,
     pods: &[PodInfo],
-    samples: &SampleMap,
+    samples: &SampleMap<'_>,
     p: &CalcParams,
 ) -> Result<(Proposal, i64), CalcError> {
     if pods.is_empty() {

@@ -3,16 +3,17 @@
 //! that explains itself.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::calc::{CalcParams, Tolerances};
 use super::defaults::{
     DEFAULT_CPU_INITIALIZATION_PERIOD_MS, DEFAULT_DOWNSCALE_STABILIZATION_MS, DEFAULT_INITIAL_READINESS_DELAY_MS,
-    DEFAULT_SCALE_UP_LIMIT_FACTOR, DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE,
+    DEFAULT_SCALE_UP_LIMIT_FACTOR, DEFAULT_SCALE_UP_LIMIT_MINIMUM, DEFAULT_TOLERANCE, ResolvedBehavior,
 };
 use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
 use super::normalize::{self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization};
 use super::observed::Observed;
-use super::spec::{HorizontalPodAutoscalerSpec, PolicyType, SelectPolicy};
+use super::spec::{HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, PolicyType, SelectPolicy};
 
 /// kube-controller-manager settings that shape the HPA (flags, not per-object spec).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -220,16 +221,61 @@ impl fmt::Display for Decision {
     }
 }
 
+/// What a controller derives from its spec, rendered once and reused for as long as the spec
+/// stays the same (a sync runs every 15 s of a simulated year; re-rendering labels and
+/// re-resolving behavior defaults each time was most of its allocations). Not state: it never
+/// changes a decision, and two controllers differing only here are equal.
+#[derive(Debug, Clone, Default)]
+struct SpecCache {
+    /// Labels of each effective metric, with the metric they were rendered for.
+    labels: Vec<(MetricSpec, Arc<str>, Arc<str>)>,
+    /// The resolved behavior, with the behavior and default window it was resolved from.
+    behavior: Option<(HorizontalPodAutoscalerBehavior, i32, ResolvedBehavior)>,
+}
+
+impl PartialEq for SpecCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl SpecCache {
+    fn labels(&mut self, i: usize, metric: &MetricSpec) -> (Arc<str>, Arc<str>) {
+        if let Some((m, d, t)) = self.labels.get(i)
+            && m == metric
+        {
+            return (d.clone(), t.clone());
+        }
+        let (d, t) = metrics::shared_labels(metric);
+        let entry = (metric.clone(), d.clone(), t.clone());
+        if i < self.labels.len() {
+            self.labels[i] = entry;
+        } else {
+            self.labels.push(entry);
+        }
+        (d, t)
+    }
+
+    fn behavior(&mut self, b: &HorizontalPodAutoscalerBehavior, default_window_seconds: i32) -> &ResolvedBehavior {
+        let fresh = matches!(&self.behavior, Some((cached, w, _)) if cached == b && *w == default_window_seconds);
+        if !fresh {
+            self.behavior = Some((b.clone(), default_window_seconds, b.resolve(default_window_seconds)));
+        }
+        &self.behavior.as_ref().expect("just resolved").2
+    }
+}
+
 /// One HPA's controller: config plus history.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HpaController {
     pub config: HpaConfig,
     pub state: HpaState,
+    cache: SpecCache,
 }
 
 impl HpaController {
     pub fn new(config: HpaConfig) -> Self {
-        Self { config, state: HpaState::default() }
+        Self { config, state: HpaState::default(), cache: SpecCache::default() }
     }
 
     /// Tolerances for this spec: per-direction `behavior.*.tolerance`, else the global flag.
@@ -292,13 +338,16 @@ impl HpaController {
             min
         } else {
             let params = self.calc_params(spec, now_ms);
-            let MetricsOutcome { per_metric, replicas, chosen, first_error } = metrics::compute_replicas_for_metrics(
-                &spec.effective_metrics(),
-                current,
-                observed.status_replicas,
-                observed,
-                &params,
-            );
+            let cache = &mut self.cache;
+            let MetricsOutcome { per_metric, replicas, chosen, first_error } =
+                metrics::compute_replicas_for_metrics_labelled(
+                    &spec.effective_metrics(),
+                    current,
+                    observed.status_replicas,
+                    observed,
+                    &params,
+                    |i, m| cache.labels(i, m),
+                );
             d.metrics = per_metric;
             d.metric_error = first_error;
             d.chosen_metric = chosen;
@@ -357,7 +406,7 @@ impl HpaController {
                 (s, why, conv)
             }
             Some(b) => {
-                let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
+                let rules = self.cache.behavior(b, (self.config.downscale_stabilization_ms / 1000) as i32);
                 let (s, why) = normalize::stabilize_with_behavior(
                     recs,
                     current,
@@ -392,7 +441,7 @@ impl HpaController {
         let Some(b) = &spec.behavior else {
             return; // events only feed behavior policies
         };
-        let rules = b.resolve((self.config.downscale_stabilization_ms / 1000) as i32);
+        let rules = self.cache.behavior(b, (self.config.downscale_stabilization_ms / 1000) as i32);
         if desired > current {
             normalize::store_scale_event(&mut self.state.scale_up_events, &rules.scale_up, desired - current, now_ms);
         } else {

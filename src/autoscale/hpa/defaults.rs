@@ -3,6 +3,8 @@
 //! Defaulting fills a partial `behavior` field by field per direction, so a spec that only
 //! sets `scaleDown.stabilizationWindowSeconds` still gets the default policies.
 
+use std::borrow::Cow;
+
 use super::spec::{
     HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, HpaScalingPolicy, HpaScalingRules, MetricSpec,
     SelectPolicy,
@@ -97,11 +99,11 @@ impl HorizontalPodAutoscalerSpec {
     }
 
     /// The metrics the controller evaluates: the spec's, or CPU at 80% when empty.
-    pub fn effective_metrics(&self) -> Vec<MetricSpec> {
+    pub fn effective_metrics(&self) -> Cow<'_, [MetricSpec]> {
         if self.metrics.is_empty() {
-            vec![MetricSpec::resource_utilization("cpu", DEFAULT_CPU_UTILIZATION)]
+            Cow::Owned(vec![MetricSpec::resource_utilization("cpu", DEFAULT_CPU_UTILIZATION)])
         } else {
-            self.metrics.clone()
+            Cow::Borrowed(&self.metrics)
         }
     }
 }

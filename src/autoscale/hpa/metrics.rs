@@ -3,6 +3,7 @@
 //! metric set may scale up but never down.
 
 use std::fmt;
+use std::sync::Arc;
 
 use super::calc::{self, CalcError, CalcParams, Proposal};
 use super::observed::Observed;
@@ -39,9 +40,10 @@ pub struct MetricProposal {
     pub within_tolerance: bool,
     pub current: MetricValue,
     /// Upstream-style metric name, e.g. `cpu resource utilization (percentage of request)`.
-    pub description: String,
+    /// Shared (`Arc`): a controller renders it once per spec, not at every sync.
+    pub description: Arc<str>,
     /// Human rendering of the target, e.g. `30%`, `15`, `100 per pod`.
-    pub target: String,
+    pub target: Arc<str>,
     pub source: MetricSourceType,
 }
 
@@ -66,14 +68,29 @@ fn invalid_target(reason: &'static str, what: &str) -> MetricError {
     MetricError { reason, message: format!("invalid {what} metric source: no usable target was set") }
 }
 
-fn proposal(
-    p: Proposal,
+/// A metric's result before it is labelled: everything but the description and target text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Evaluated {
+    proposal: Proposal,
     current: MetricValue,
-    description: String,
-    target: String,
     source: MetricSourceType,
-) -> MetricProposal {
-    MetricProposal { replicas: p.replicas, within_tolerance: p.within_tolerance, current, description, target, source }
+}
+
+impl Evaluated {
+    fn labelled(self, (description, target): (Arc<str>, Arc<str>)) -> MetricProposal {
+        MetricProposal {
+            replicas: self.proposal.replicas,
+            within_tolerance: self.proposal.within_tolerance,
+            current: self.current,
+            description,
+            target,
+            source: self.source,
+        }
+    }
+}
+
+fn evaluated(proposal: Proposal, current: MetricValue, source: MetricSourceType) -> Evaluated {
+    Evaluated { proposal, current, source }
 }
 
 fn resource_generic(
@@ -84,7 +101,7 @@ fn resource_generic(
     obs: &Observed,
     params: &CalcParams,
     source: MetricSourceType,
-) -> Result<MetricProposal, MetricError> {
+) -> Result<Evaluated, MetricError> {
     let reason = match source {
         MetricSourceType::ContainerResource => "FailedGetContainerResourceMetric",
         _ => "FailedGetResourceMetric",
@@ -93,32 +110,63 @@ fn resource_generic(
     if let Some(avg) = target.average_value {
         let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), resource, &obs.pods, &samples, params)
             .map_err(fail(reason))?;
-        return Ok(proposal(
-            p,
-            MetricValue::AverageValue { milli: usage },
-            format!("{resource} resource"),
-            format!("{avg} per pod"),
-            source,
-        ));
+        return Ok(evaluated(p, MetricValue::AverageValue { milli: usage }, source));
     }
     let Some(util) = target.average_utilization else {
         return Err(invalid_target(reason, "resource"));
     };
     let r = calc::resource_utilization_replicas(spec_replicas, util, resource, container, &obs.pods, &samples, params)
         .map_err(fail(reason))?;
-    let description = match source {
-        MetricSourceType::ContainerResource => {
-            format!("{resource} container resource utilization (percentage of request)")
+    Ok(evaluated(r.proposal, MetricValue::Utilization { percent: r.utilization, average_milli: r.raw_average }, source))
+}
+
+/// The description and target text of a metric, as a decision shows them (only meaningful
+/// for a metric that evaluates successfully).
+pub fn labels(metric: &MetricSpec) -> (String, String) {
+    fn resource(name: &str, container: bool, target: &MetricTarget) -> (String, String) {
+        match (target.average_value, target.average_utilization) {
+            (Some(avg), _) => (format!("{name} resource"), format!("{avg} per pod")),
+            (None, Some(util)) if container => {
+                (format!("{name} container resource utilization (percentage of request)"), format!("{util}%"))
+            }
+            (None, Some(util)) => (format!("{name} resource utilization (percentage of request)"), format!("{util}%")),
+            (None, None) => (String::new(), String::new()),
         }
-        _ => format!("{resource} resource utilization (percentage of request)"),
-    };
-    Ok(proposal(
-        r.proposal,
-        MetricValue::Utilization { percent: r.utilization, average_milli: r.raw_average },
-        description,
-        format!("{util}%"),
-        source,
-    ))
+    }
+    match metric.type_ {
+        MetricSourceType::Resource => metric.resource.as_ref().map(|r| resource(&r.name, false, &r.target)),
+        MetricSourceType::ContainerResource => {
+            metric.container_resource.as_ref().map(|r| resource(&r.name, true, &r.target))
+        }
+        MetricSourceType::Pods => metric.pods.as_ref().map(|m| {
+            let target = m.target.average_value.map(|avg| format!("{avg} per pod")).unwrap_or_default();
+            (format!("pods metric {}", m.metric.name), target)
+        }),
+        MetricSourceType::Object => metric.object.as_ref().map(|o| {
+            let target = match (o.target.type_, o.target.value, o.target.average_value) {
+                (MetricTargetType::Value, Some(t), _) => t.to_string(),
+                (MetricTargetType::AverageValue, _, Some(avg)) => format!("{avg} per pod"),
+                _ => String::new(),
+            };
+            (format!("{} metric {}", o.described_object.kind, o.metric.name), target)
+        }),
+        MetricSourceType::External => metric.external.as_ref().map(|e| {
+            let target = match (e.target.average_value, e.target.value) {
+                (Some(avg), _) => format!("{avg} per pod"),
+                (None, Some(t)) => t.to_string(),
+                (None, None) => String::new(),
+            };
+            (format!("External metric {}", e.metric.name), target)
+        }),
+        MetricSourceType::Unknown => None,
+    }
+    .unwrap_or_default()
+}
+
+/// [`labels`], shared.
+pub fn shared_labels(metric: &MetricSpec) -> (Arc<str>, Arc<str>) {
+    let (d, t) = labels(metric);
+    (d.into(), t.into())
 }
 
 /// Computes one metric's replica proposal from the observed state.
@@ -129,6 +177,16 @@ pub fn compute_metric(
     obs: &Observed,
     params: &CalcParams,
 ) -> Result<MetricProposal, MetricError> {
+    evaluate(metric, spec_replicas, status_replicas, obs, params).map(|e| e.labelled(shared_labels(metric)))
+}
+
+fn evaluate(
+    metric: &MetricSpec,
+    spec_replicas: i32,
+    status_replicas: i32,
+    obs: &Observed,
+    params: &CalcParams,
+) -> Result<Evaluated, MetricError> {
     let tol = &params.tolerances;
     match metric.type_ {
         MetricSourceType::Resource => {
@@ -157,39 +215,24 @@ pub fn compute_metric(
             let samples = calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
             let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), "", &obs.pods, &samples, params)
                 .map_err(fail(R))?;
-            Ok(proposal(
-                p,
-                MetricValue::AverageValue { milli: usage },
-                format!("pods metric {}", m.metric.name),
-                format!("{avg} per pod"),
-                MetricSourceType::Pods,
-            ))
+            Ok(evaluated(p, MetricValue::AverageValue { milli: usage }, MetricSourceType::Pods))
         }
         MetricSourceType::Object => {
             const R: &str = "FailedGetObjectMetric";
             let o = metric.object.as_ref().ok_or_else(|| invalid_target(R, "object"))?;
             let usage =
                 calc::object_value(&obs.object_metrics, &o.metric.name, &o.described_object.name).map_err(fail(R))?;
-            let description = format!("{} metric {}", o.described_object.kind, o.metric.name);
             match (o.target.type_, o.target.value, o.target.average_value) {
                 (MetricTargetType::Value, Some(target), _) => {
                     let ratio = usage as f64 / target.milli() as f64;
                     let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods).map_err(fail(R))?;
-                    Ok(proposal(
-                        p,
-                        MetricValue::Value { milli: usage },
-                        description,
-                        target.to_string(),
-                        MetricSourceType::Object,
-                    ))
+                    Ok(evaluated(p, MetricValue::Value { milli: usage }, MetricSourceType::Object))
                 }
                 (MetricTargetType::AverageValue, _, Some(avg)) => {
                     let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
-                    Ok(proposal(
+                    Ok(evaluated(
                         p,
                         MetricValue::PerPod { total_milli: usage, average_milli: per_pod },
-                        description,
-                        format!("{avg} per pod"),
                         MetricSourceType::Object,
                     ))
                 }
@@ -200,14 +243,11 @@ pub fn compute_metric(
             const R: &str = "FailedGetExternalMetric";
             let e = metric.external.as_ref().ok_or_else(|| invalid_target(R, "external"))?;
             let usage = calc::external_sum(&obs.external_metrics, &e.metric.name).map_err(fail(R))?;
-            let description = format!("External metric {}", e.metric.name);
             if let Some(avg) = e.target.average_value {
                 let (p, per_pod) = calc::per_pod_replicas(status_replicas, usage, avg.milli(), tol);
-                return Ok(proposal(
+                return Ok(evaluated(
                     p,
                     MetricValue::PerPod { total_milli: usage, average_milli: per_pod },
-                    description,
-                    format!("{avg} per pod"),
                     MetricSourceType::External,
                 ));
             }
@@ -216,13 +256,7 @@ pub fn compute_metric(
             };
             let ratio = usage as f64 / target.milli() as f64;
             let p = calc::usage_ratio_replicas(spec_replicas, ratio, tol, &obs.pods).map_err(fail(R))?;
-            Ok(proposal(
-                p,
-                MetricValue::Value { milli: usage },
-                description,
-                target.to_string(),
-                MetricSourceType::External,
-            ))
+            Ok(evaluated(p, MetricValue::Value { milli: usage }, MetricSourceType::External))
         }
         MetricSourceType::Unknown => {
             Err(MetricError { reason: "InvalidMetricSourceType", message: "unknown metric source type".into() })
@@ -251,13 +285,26 @@ pub fn compute_replicas_for_metrics(
     obs: &Observed,
     params: &CalcParams,
 ) -> MetricsOutcome {
+    compute_replicas_for_metrics_labelled(metrics, spec_replicas, status_replicas, obs, params, |_, m| shared_labels(m))
+}
+
+/// [`compute_replicas_for_metrics`] with the labels of metric `i` supplied by `label`, so a
+/// controller can render them once and share them across syncs.
+pub fn compute_replicas_for_metrics_labelled(
+    metrics: &[MetricSpec],
+    spec_replicas: i32,
+    status_replicas: i32,
+    obs: &Observed,
+    params: &CalcParams,
+    mut label: impl FnMut(usize, &MetricSpec) -> (Arc<str>, Arc<str>),
+) -> MetricsOutcome {
     let mut replicas = 0;
     let mut chosen = None;
     let mut invalid = 0usize;
     let mut first_error = None;
     let mut per_metric = Vec::with_capacity(metrics.len());
     for (i, m) in metrics.iter().enumerate() {
-        let r = compute_metric(m, spec_replicas, status_replicas, obs, params);
+        let r = evaluate(m, spec_replicas, status_replicas, obs, params).map(|e| e.labelled(label(i, m)));
         match &r {
             Ok(p) => {
                 if chosen.is_none() || p.replicas > replicas {

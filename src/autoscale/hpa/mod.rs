@@ -13,6 +13,7 @@ pub mod calc;
 pub mod controller;
 pub mod defaults;
 pub mod metrics;
+pub mod names;
 pub mod normalize;
 pub mod observed;
 pub mod quantity;

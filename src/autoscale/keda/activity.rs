@@ -37,6 +37,9 @@ pub fn evaluate_activity(
     formula: Option<&Formula>,
 ) -> Result<PollActivity, FormulaError> {
     let mut out = PollActivity { is_active: false, is_error: false, active_triggers: Vec::new(), composite: None };
+    // The formula's environment, only when there is a formula (polls run every few seconds of
+    // a simulated year; the names would be cloned for nothing).
+    let modifiers = so.scaling_modifiers().zip(formula);
     let mut env: BTreeMap<String, Option<f64>> = BTreeMap::new();
     for (i, (trigger, (p, r))) in so.spec.triggers.iter().zip(parsed.iter().zip(readings)).enumerate() {
         let value = match r {
@@ -47,7 +50,9 @@ pub fn evaluate_activity(
             }
         };
         if !trigger.is_resource() {
-            if let Some(name) = &trigger.name {
+            if let Some(name) = &trigger.name
+                && modifiers.is_some()
+            {
                 env.insert(name.clone(), value);
             }
             if let Some(v) = value
@@ -57,8 +62,8 @@ pub fn evaluate_activity(
             }
         }
     }
-    match (so.scaling_modifiers(), formula) {
-        (Some(sm), Some(f)) => {
+    match modifiers {
+        Some((sm, f)) => {
             let composite = f.eval_number(&env)?;
             let activation = sm.activation_target.trim().parse::<f64>().unwrap_or(0.0);
             out.composite = composite;
