@@ -16,20 +16,25 @@ use crate::sim::RunResult;
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
-const BLUE: RGBColor = RGBColor(0, 114, 178);
-const GREEN: RGBColor = RGBColor(0, 158, 115);
-const VERMILLION: RGBColor = RGBColor(213, 94, 0);
-const ORANGE: RGBColor = RGBColor(230, 159, 0);
-const PURPLE: RGBColor = RGBColor(204, 121, 167);
-const GREY: RGBColor = RGBColor(90, 90, 90);
+pub(super) const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub(super) const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub(super) const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub(super) const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub(super) const PURPLE: RGBColor = RGBColor(204, 121, 167);
+pub(super) const GREY: RGBColor = RGBColor(90, 90, 90);
 
-const WIDTH: u32 = 1600;
-const HEIGHT: u32 = 1000;
+const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
+const YELLOW: RGBColor = RGBColor(240, 228, 66);
+/// Okabe–Ito order for stacked bands.
+pub(super) const PALETTE: [RGBColor; 7] = [BLUE, ORANGE, GREEN, VERMILLION, SKY_BLUE, PURPLE, YELLOW];
+
+pub(super) const WIDTH: u32 = 1600;
+pub(super) const HEIGHT: u32 = 1000;
 /// Charts keep at most this many points per line; longer series are averaged into buckets
 /// (latency takes the bucket's maximum, so peaks stay visible).
 const MAX_POINTS: usize = 3000;
 
-fn register_font() {
+pub(super) fn register_font() {
     REGISTER.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold] {
             if plotters::style::register_font("sans-serif", style, FONT).is_err() {
@@ -96,7 +101,7 @@ impl ChartSeries {
     }
 }
 
-fn time_label(origin_ms: i64, hours: f64, span_hours: f64) -> String {
+pub(super) fn time_label(origin_ms: i64, hours: f64, span_hours: f64) -> String {
     let ms = origin_ms + (hours * HOUR as f64).round() as i64;
     let fmt = if span_hours <= 48.0 { "%m-%d %H:%M" } else { "%Y-%m-%d" };
     jiff::Timestamp::from_millisecond(ms).map(|t| t.strftime(fmt).to_string()).unwrap_or_default()
@@ -303,6 +308,17 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
         });
     }
     render_chart(dir, "total", &total)?;
+    let bands = super::nodes_chart::NodeBands::from_run(r);
+    if !bands.hours.is_empty() {
+        super::nodes_chart::render_nodes_chart(
+            dir,
+            "nodes",
+            &format!("{} — nodes by instance type and capacity type", r.scenario),
+            &format!("whole run: {}", super::nodes_chart::nodes_subtitle(r, &bands)),
+            r.start_ms,
+            &bands,
+        )?;
+    }
     for (w, series) in r.workloads.iter().zip(&per_workload) {
         render_chart(dir, &file_stem(&w.name), series)?;
     }
@@ -320,6 +336,17 @@ pub fn render_run_charts(dir: &Path, scenario: &Scenario, r: &RunResult) -> Resu
             zoom.subtitle = spike_subtitle(s);
         }
         render_chart(dir, &format!("spike{}_total", i + 1), &zoom)?;
+        let node_zoom = bands.window(from, to);
+        if node_zoom.hours.len() >= 2 {
+            super::nodes_chart::render_nodes_chart(
+                dir,
+                &format!("spike{}_nodes", i + 1),
+                &format!("{} — {}× spike: nodes and pods waiting for them", r.scenario, ev.spike.factor),
+                "stacked by instance type and capacity type; pending pods below",
+                r.start_ms,
+                &node_zoom,
+            )?;
+        }
         for (w, series) in r.workloads.iter().zip(&per_workload) {
             if ev.workloads.contains(&w.name) {
                 let mut zoom = series.window(from, to);

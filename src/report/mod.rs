@@ -2,6 +2,7 @@
 //! appears whole or not at all (written to a temporary folder, then renamed).
 
 mod chart;
+mod nodes_chart;
 mod tables;
 
 pub use chart::{ChartSeries, render_run_charts};

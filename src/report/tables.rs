@@ -268,7 +268,11 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
         unschedulable: r
             .unschedulable
             .iter()
-            .map(|u| UnschedulableJson { workload: &u.workload, since: rfc3339(r.start_ms + u.since_ms as i64), reason: &u.reason })
+            .map(|u| UnschedulableJson {
+                workload: &u.workload,
+                since: rfc3339(r.start_ms + u.since_ms as i64),
+                reason: &u.reason,
+            })
             .collect(),
         notes: &r.notes,
     };

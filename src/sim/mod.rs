@@ -11,7 +11,8 @@ mod signals;
 
 pub use pods::{Pod, PodSet, PodState};
 pub use result::{
-    Decision, LatencySummary, NodeLife, NodeSample, Unschedulable, RunResult, Series, SpikeSummary, WorkloadResult, WorkloadSummary,
+    Decision, LatencySummary, NodeLife, NodeSample, RunResult, Series, SpikeSummary, Unschedulable, WorkloadResult,
+    WorkloadSummary,
 };
 pub use signals::{SignalHistory, Totals};
 
