@@ -46,6 +46,8 @@ pub(super) struct Karpenter {
     launched: BTreeMap<String, u64>,
     /// Workloads already reported as unschedulable (one decision each).
     unschedulable_reported: Vec<bool>,
+    /// Workloads reported as pending at a pool's limits (again once they have fitted).
+    at_limit_reported: Vec<bool>,
     /// Nodes being drained (each is drained once).
     draining: std::collections::BTreeSet<NodeId>,
 }
@@ -63,6 +65,7 @@ impl Karpenter {
             spot_rng,
             launched: BTreeMap::new(),
             unschedulable_reported: vec![false; workloads],
+            at_limit_reported: vec![false; workloads],
             draining: std::collections::BTreeSet::new(),
         }
     }
@@ -144,34 +147,50 @@ fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &st
         let why = format!("{why} ({} pods)", claim.pods.len());
         launched.extend(launch(world, claim, now, &why));
     }
-    // One decision per workload with pods no pool can take.
+    // One decision per workload with pods no pool can take: at a pool's limits (until the
+    // workload's pods fit again), or never (reported once, and in the summary).
     let mut first_reason: BTreeMap<usize, (&str, usize)> = BTreeMap::new();
     for (name, reason) in &result.unschedulable {
         if let Some(&w) = owner.get(name) {
             first_reason.entry(w).or_insert((reason, 0)).1 += 1;
         }
     }
+    let k = world.karpenter.as_mut().unwrap();
+    for (w, flag) in k.at_limit_reported.iter_mut().enumerate() {
+        if !first_reason.contains_key(&w) {
+            *flag = false;
+        }
+    }
     for (w, (reason, count)) in first_reason {
         let k = world.karpenter.as_mut().unwrap();
-        if k.unschedulable_reported[w] {
+        let at_limits = reason.contains("limits");
+        let reported = if at_limits { &mut k.at_limit_reported[w] } else { &mut k.unschedulable_reported[w] };
+        if *reported {
             continue;
         }
-        k.unschedulable_reported[w] = true;
+        *reported = true;
         let wl = &world.scenario.workloads[w];
+        let (action, what) = if at_limits {
+            ("pending-at-limits", "pods stay pending: NodePool limits reached")
+        } else {
+            ("unschedulable", "no NodePool can launch a node for these pods")
+        };
         world.decisions.push(Decision {
             time_ms: now,
             controller: "karpenter".into(),
             object: format!("deployment/{}", wl.deployment.name),
-            action: "unschedulable".into(),
+            action: action.into(),
             from: 0,
             to: count as u32,
-            reason: format!("no NodePool can launch a node for these pods: {reason}"),
+            reason: format!("{what}: {reason}"),
         });
-        world.unschedulable.push(super::Unschedulable {
-            workload: wl.name.clone(),
-            since_ms: now,
-            reason: reason.to_string(),
-        });
+        if !at_limits {
+            world.unschedulable.push(super::Unschedulable {
+                workload: wl.name.clone(),
+                since_ms: now,
+                reason: reason.to_string(),
+            });
+        }
     }
     launched
 }
