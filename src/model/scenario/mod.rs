@@ -1,8 +1,10 @@
 //! The capsim Scenario file (DESIGN §4): raw serde schema (unknown fields are errors) and its
 //! validation into typed values. Relative paths resolve against the scenario file's folder.
 
+mod commitments;
 mod schema;
 
+pub use commitments::{CommitmentKind, ExistingCommitment};
 use schema::*;
 pub use schema::{AllocatableModel, Fidelity, Scoring};
 
@@ -122,10 +124,21 @@ pub struct Scenario {
     /// HPA controller settings (sync period in `hpa_sync_ms`).
     pub hpa: HpaConfig,
     pub hpa_sync_ms: Millis,
+    /// The price catalog named by `catalog:` (bundled name or path as written, and its rows).
+    pub catalog: Option<ScenarioCatalog>,
+    /// Reservations and savings plans already bought.
+    pub commitments: Vec<ExistingCommitment>,
     /// Inputs capsim read but does not model (never silently dropped).
     pub warnings: Vec<String>,
     /// Facts about how inputs were used (e.g. a trace repeated to cover the run).
     pub notes: Vec<String>,
+}
+
+/// The scenario's catalog as named, with its rows.
+#[derive(Debug, Clone)]
+pub struct ScenarioCatalog {
+    pub name: String,
+    pub catalog: crate::pricing::Catalog,
 }
 
 impl Scenario {
@@ -587,6 +600,15 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         });
     }
 
+    let commitments = commitments::validate(
+        &ctx,
+        &raw.commitments,
+        catalog.as_ref(),
+        raw.catalog.as_deref(),
+        raw.region.as_deref(),
+    )?;
+    let catalog = raw.catalog.clone().zip(catalog).map(|(name, catalog)| ScenarioCatalog { name, catalog });
+
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -606,6 +628,8 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         manifests,
         hpa,
         hpa_sync_ms,
+        catalog,
+        commitments,
         warnings,
         notes,
     })
