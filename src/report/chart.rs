@@ -29,7 +29,7 @@ const HEIGHT: u32 = 1000;
 /// (latency takes the bucket's maximum, so peaks stay visible).
 const MAX_POINTS: usize = 3000;
 
-fn register_font() {
+pub(super) fn register_font() {
     REGISTER.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold] {
             if plotters::style::register_font("sans-serif", style, FONT).is_err() {
