@@ -8,6 +8,7 @@
 //! * [`derive`]: building catalogs from the price snapshots, derived offers, suspect-row flags.
 //! * [`azure_retail`]: importing Azure Retail Prices API exports (real prices replace derived).
 //! * [`command`]: `capsim catalog list|show|import`.
+//! * [`advise`]: `capsim commit`, commitment candidates with metrics and downside.
 //! * [`billing`]: a run's nodes billed per second, hour by hour, with the scenario's commitments.
 //! * [`usage_csv`]: `usage_hourly.csv`, written by runs and read back (or from a real billing
 //!   export in the same shape) by `capsim commit`.
@@ -44,6 +45,7 @@
 //! | `sp_3y_usd_per_hour`, `sp_3y_source` | 3-year savings plan $/h |
 //! | `flags` | why the row looks suspect (`family-median: …`, `peer-region: …`), several joined by ` \| `; empty when not |
 
+pub mod advise;
 pub mod azure_retail;
 pub mod billing;
 pub mod catalog;

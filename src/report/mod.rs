@@ -2,13 +2,14 @@
 //! appears whole or not at all (written to a temporary folder, then renamed).
 
 mod chart;
+pub mod commitments;
 mod cost;
 mod cost_chart;
 pub mod focus;
 mod tables;
 
 pub use chart::{ChartSeries, render_run_charts};
-pub use cost_chart::{CommitmentCurve, render_commitment_curve, render_hourly_cost};
+pub use cost_chart::{CommitmentCurve, CurveLine, render_commitment_curve, render_hourly_cost};
 pub use tables::{
     write_decisions_csv, write_nodes_csv, write_summary_json, write_summary_json_billed, write_timeseries_csv,
 };
