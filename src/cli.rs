@@ -289,7 +289,14 @@ fn commit_command(
         None => Path::new("out").join("commitments"),
     });
     crate::report::commitments::write_commitments(&out, &report)?;
-    let label = inputs.first().and_then(|p| p.file_stem()).map_or("usage".into(), |s| s.to_string_lossy().into_owned());
+    let scenario_name = inputs.iter().find(|p| p.is_dir()).and_then(|d| {
+        let text = std::fs::read_to_string(d.join("summary.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("scenario")?.as_str().map(str::to_string)
+    });
+    let label = scenario_name.unwrap_or_else(|| {
+        inputs.first().and_then(|p| p.file_stem()).map_or("usage".into(), |s| s.to_string_lossy().into_owned())
+    });
     let curve = crate::pricing::advise::savings_plan_curve(&usage.combined, &label)?;
     crate::report::render_commitment_curve(&out, "commitment_curve", &curve)?;
     print!("{}", crate::report::commitments::table(&report));

@@ -209,7 +209,14 @@ pub fn savings_plan_curve(history: &UsageHistory, scenario: &str) -> Result<Comm
             continue;
         }
         let choice = optimize_savings_plan(history, &none, term)?;
-        let mut grid: Vec<f64> = (0..=200).map(|k| peak * 1.1 * k as f64 / 200.0).collect();
+        // Past the largest hourly on-demand spend every extra plan dollar is waste, so the
+        // cost has crossed the baseline by then: the grid reaches there to show the break-even.
+        let od_peak = history
+            .hours()
+            .iter()
+            .map(|h| Sum::of(types.iter().enumerate().map(|(i, t)| h.regular[i] * t.on_demand)))
+            .fold(peak, f64::max);
+        let mut grid: Vec<f64> = (0..=200).map(|k| od_peak * 1.05 * k as f64 / 200.0).collect();
         grid.push(choice.hourly_commitment);
         grid.sort_by(f64::total_cmp);
         grid.dedup();
@@ -221,6 +228,7 @@ pub fn savings_plan_curve(history: &UsageHistory, scenario: &str) -> Result<Comm
             (x0 >= choice.hourly_commitment && y0 <= baseline && y1 > baseline)
                 .then(|| x0 + (baseline - y0) / (y1 - y0) * (x1 - x0))
         });
+        let _ = peak;
         lines.push(CurveLine {
             label: format!("{} savings plan", if term == Term::OneYear { "1-year" } else { "3-year" }),
             points,
@@ -230,7 +238,10 @@ pub fn savings_plan_curve(history: &UsageHistory, scenario: &str) -> Result<Comm
     }
     Ok(CommitmentCurve {
         title: format!("{scenario} — savings-plan commitment: cost per year against $/h committed"),
-        subtitle: format!("{hours} h of usage annualized; optimum exact (breakpoint sweep); break-even where the cost returns to nothing-bought"),
+        subtitle: format!(
+            "{hours} h of usage annualized; optimum exact (breakpoint sweep); break-even where the cost returns to \
+             nothing-bought; past full coverage every plan costs the same"
+        ),
         x_label: "savings-plan commitment (USD per hour)".into(),
         baseline,
         lines,

@@ -101,8 +101,7 @@ where
         &top,
         &format!("{scenario} — node cost per hour by pricing category"),
         &format!(
-            "{} over {hours} h: {} with commitments; {} on-demand, {} spot, {} reservations, {} savings plans, {} unused commitment",
-            b.catalog_name,
+            "{hours} h: {} in all; {} on-demand, {} spot, {} reservations, {} savings plans, {} unused commitment",
             money(b.effective_cost()),
             money(b.total.on_demand),
             money(b.total.spot),
@@ -163,7 +162,7 @@ where
     for k in (0..layers.len()).rev() {
         let (label, colour, _) = layers[k];
         chart
-            .draw_series(AreaSeries::new(cumulative(k), 0.0, colour.mix(0.85).filled()))
+            .draw_series(AreaSeries::new(cumulative(k), 0.0, colour.filled()))
             .map_err(e)?
             .label(label)
             .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 30, y + 8)], colour.filled()));
@@ -253,8 +252,10 @@ where
     let colours = [BLUE, VERMILLION, GREEN, PURPLE];
     for (k, l) in c.lines.iter().enumerate() {
         let colour = colours[k % colours.len()];
+        // Where lines coincide (every plan past full coverage) the later, thinner one stays visible.
+        let width = 6u32.saturating_sub(2 * k as u32).max(2);
         chart
-            .draw_series(LineSeries::new(l.points.clone(), colour.stroke_width(3)))
+            .draw_series(LineSeries::new(l.points.clone(), colour.stroke_width(width)))
             .map_err(e)?
             .label(l.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3)));
@@ -274,7 +275,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::LowerLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(GREY)
         .label_font(("sans-serif", 20))
