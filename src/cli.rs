@@ -260,9 +260,9 @@ fn commit_command(
     for input in inputs {
         let file = if input.is_dir() { input.join("usage_hourly.csv") } else { input.clone() };
         if input.is_dir() && !file.is_file() {
-            return Err(Error::new("no usage_hourly.csv in this folder").in_file(input).fix(
-                "give a run folder of a scenario that names a catalog (capsim run), or a usage CSV file",
-            ));
+            return Err(Error::new("no usage_hourly.csv in this folder")
+                .in_file(input)
+                .fix("give a run folder of a scenario that names a catalog (capsim run), or a usage CSV file"));
         }
         tables.push(crate::pricing::usage_csv::read(&file)?);
     }
@@ -271,9 +271,9 @@ fn commit_command(
         (Some(c), r) => (c, r.and_then(|r| r.1)),
         (None, Some((c, r))) => (c, r),
         (None, None) => {
-            return Err(Error::new("no catalog to price the usage with").at_field("--catalog").fix(
-                "pass --catalog <bundled name or CSV> (see `capsim catalog list`); run folders record theirs",
-            ));
+            return Err(Error::new("no catalog to price the usage with")
+                .at_field("--catalog")
+                .fix("pass --catalog <bundled name or CSV> (see `capsim catalog list`); run folders record theirs"));
         }
     };
     let cat = crate::pricing::load(&catalog_name).map_err(|e| e.at_field("--catalog"))?;

@@ -1,63 +1,17 @@
 //! Billing: per-second node billing across hour boundaries, reservation size flexibility,
 //! spot never covered, the usage CSV's errors, and `capsim commit`'s round trip.
 
-use capsim::commit::{CommitmentMetrics, Purchase, Term, price};
-use capsim::model::{CommitmentKind, ExistingCommitment};
-use capsim::pricing::Catalog;
+use capsim::commit::{CommitmentMetrics, Purchase, price};
+use capsim::model::CommitmentKind;
 use capsim::pricing::advise::{AdviseConfig, advise};
 use capsim::pricing::billing::{Billing, LineKind, bill, seconds_in_hour};
 use capsim::pricing::usage_csv;
+
+#[allow(dead_code)]
+mod common;
+use capsim::model::ExistingCommitment;
 use capsim::sim::NodeLife;
-
-const START: i64 = 1_783_137_600_000; // 2026-07-04T04:00:00Z
-
-/// Two sizes of one flexibility group (D2 = 1 NU, D8 = 4 NU), prices proportional to ratio.
-pub fn catalog() -> Catalog {
-    let header = capsim::pricing::COLUMNS.join(",");
-    let row = |name: &str, vcpu: u32, ratio: f64, od: f64| {
-        format!(
-            "azure,testregion,{name},{vcpu},{},amd64,0,standardDSv5Family,dsv5,{ratio},{od},real,{},derived: test,,{},derived: test,{},derived: test,{},derived: test,{},derived: test,",
-            vcpu * 4,
-            od * 0.2,
-            od * 0.6,
-            od * 0.4,
-            od * 0.7,
-            od * 0.5
-        )
-    };
-    let text = format!("{header}\n{}\n{}\n", row("Standard_D2s_v5", 2, 1.0, 0.1), row("Standard_D8s_v5", 8, 4.0, 0.4));
-    Catalog::parse(&text).expect("test catalog")
-}
-
-pub fn life(name: &str, ty: &str, cap: &str, from_ms: u64, to_ms: u64) -> NodeLife {
-    NodeLife {
-        name: name.into(),
-        pool: "general".into(),
-        instance_type: ty.into(),
-        capacity_type: cap.into(),
-        zone: None,
-        launched_ms: from_ms,
-        ended_ms: to_ms,
-    }
-}
-
-pub fn reservation(name: &str, ty: &str, count: u32) -> ExistingCommitment {
-    ExistingCommitment {
-        name: name.into(),
-        kind: CommitmentKind::Reservation { instance_type: ty.into(), flex_group: None, count },
-        term: Term::OneYear,
-        start: None,
-    }
-}
-
-pub fn plan(name: &str, usd: f64) -> ExistingCommitment {
-    ExistingCommitment {
-        name: name.into(),
-        kind: CommitmentKind::SavingsPlan { usd_per_hour: usd },
-        term: Term::OneYear,
-        start: None,
-    }
-}
+use common::*;
 
 fn run(lives: &[NodeLife], hours: usize, commitments: &[ExistingCommitment]) -> Billing {
     bill(lives, &catalog(), "test", Some("testregion"), START, hours, commitments).expect("bills")
@@ -86,8 +40,7 @@ fn a_node_living_90_minutes_is_billed_per_second_across_hours() {
 #[test]
 fn a_reservation_covers_smaller_sizes_of_its_group_by_ratio() {
     // One D8 reservation = 4 normalized units = four D2 nodes.
-    let four: Vec<NodeLife> =
-        (0..4).map(|i| life(&format!("n{i}"), "Standard_D2s_v5", "on-demand", 0, H)).collect();
+    let four: Vec<NodeLife> = (0..4).map(|i| life(&format!("n{i}"), "Standard_D2s_v5", "on-demand", 0, H)).collect();
     let b = run(&four, 1, &[reservation("ri", "Standard_D8s_v5", 1)]);
     assert!(b.lines.iter().all(|l| l.kind == LineKind::Reservation), "{:?}", b.lines);
     assert_eq!(b.total.on_demand, 0.0);
@@ -109,7 +62,8 @@ fn a_reservation_covers_smaller_sizes_of_its_group_by_ratio() {
 fn a_partly_covered_node_hour_is_split() {
     // A D8 reservation (4 NU) against a D8 node for the first hour and a half of a second one:
     // hour 0 has 1 D8 (covered), hour 1 two D8 nodes: node order decides which one is covered.
-    let lives = [life("a", "Standard_D8s_v5", "on-demand", 0, 2 * H), life("b", "Standard_D8s_v5", "on-demand", H, 2 * H)];
+    let lives =
+        [life("a", "Standard_D8s_v5", "on-demand", 0, 2 * H), life("b", "Standard_D8s_v5", "on-demand", H, 2 * H)];
     let mut r = reservation("ri", "Standard_D2s_v5", 2); // 2 NU: half a D8
     r.kind = CommitmentKind::Reservation { instance_type: "Standard_D2s_v5".into(), flex_group: None, count: 2 };
     let b = run(&lives, 2, &[r]);
@@ -149,9 +103,18 @@ fn bad_usage_csv_rows_are_errors_with_line_and_column() {
     let cases = [
         ("hour,instance_type,instance_hours\n", "no `capacity_type` column"),
         ("hour,instance_type,capacity_type,instance_hours\n", "no usage rows"),
-        ("hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,on-demand,abc\n", ":2:4"),
-        ("hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,on-demand,-1\n", "not a number ≥ 0"),
-        ("hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,preemptible,1\n", ":2:3"),
+        (
+            "hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,on-demand,abc\n",
+            ":2:4",
+        ),
+        (
+            "hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,on-demand,-1\n",
+            "not a number ≥ 0",
+        ),
+        (
+            "hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,preemptible,1\n",
+            ":2:3",
+        ),
         ("hour,instance_type,capacity_type,instance_hours\nyesterday,Standard_D2s_v5,spot,1\n", "not an RFC 3339 time"),
         (
             "hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_D2s_v5,spot,1\n2026-07-04T04:30:00Z,Standard_D2s_v5,spot,1\n",
@@ -171,7 +134,8 @@ fn bad_usage_csv_rows_are_errors_with_line_and_column() {
         assert!(e.contains(want) && e.contains("usage.csv"), "{text:?}: {e}");
     }
     // A type the catalog lacks names the type, the catalog and the file.
-    let mut t = table("hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_Z9,on-demand,1\n");
+    let mut t =
+        table("hour,instance_type,capacity_type,instance_hours\n2026-07-04T04:00:00Z,Standard_Z9,on-demand,1\n");
     t.file = "mine.csv".into();
     let e = usage_csv::price_tables(&[t], &catalog(), "test", None).unwrap_err().to_string();
     assert!(e.contains("Standard_Z9") && e.contains("catalog test") && e.contains("mine.csv"), "{e}");
@@ -202,7 +166,13 @@ fn commit_round_trip_reproduces_reported_savings_exactly() {
     let mut lives = Vec::new();
     for d in 0..7u64 {
         for i in 0..6 {
-            lives.push(life(&format!("day{d}-{i}"), "Standard_D2s_v5", "on-demand", (d * 24 + 9) * H, (d * 24 + 17) * H + 1234));
+            lives.push(life(
+                &format!("day{d}-{i}"),
+                "Standard_D2s_v5",
+                "on-demand",
+                (d * 24 + 9) * H,
+                (d * 24 + 17) * H + 1234,
+            ));
         }
     }
     for i in 0..4 {
@@ -224,7 +194,8 @@ fn commit_round_trip_reproduces_reported_savings_exactly() {
     capsim::report::commitments::write_commitments(dir.path(), &report).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("commitments.json")).unwrap()).unwrap();
-    let usage = usage_csv::price_tables(&[usage_csv::read(&csv).unwrap()], &catalog(), "test", Some("testregion")).unwrap();
+    let usage =
+        usage_csv::price_tables(&[usage_csv::read(&csv).unwrap()], &catalog(), "test", Some("testregion")).unwrap();
     let baseline = price(&usage.combined, &Purchase::none()).unwrap().total_cost();
     let candidates = json["candidates"].as_array().unwrap();
     assert_eq!(candidates.len(), 6);

@@ -380,7 +380,8 @@ pub fn savings_plan_order(history: &UsageHistory, term: Term) -> Vec<usize> {
 pub fn price(history: &UsageHistory, purchase: &Purchase) -> Result<Priced> {
     purchase.validate(history)?;
     let orders = PlanOrders::new(history);
-    let hours: Vec<HourOutcome> = (0..history.len()).map(|t| price_hour_with(history, t, purchase, &orders, None)).collect();
+    let hours: Vec<HourOutcome> =
+        (0..history.len()).map(|t| price_hour_with(history, t, purchase, &orders, None)).collect();
     let sum = |f: &dyn Fn(&HourOutcome) -> f64| Sum::of(hours.iter().map(f));
     let total = CostBreakdown {
         reservation_used: sum(&|h| h.cost.reservation_used),

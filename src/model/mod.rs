@@ -10,6 +10,6 @@ pub mod yaml;
 
 pub use deployment::{Deployment, Manifests, Resources, load_manifests};
 pub use scenario::{
-    CommitmentKind, ExistingCommitment, Fidelity, NodeGroup, Overrides, Scenario, ScenarioCatalog, Scoring, Slo, SpikeEvent,
-    Workload, load_scenario, load_scenario_with,
+    CommitmentKind, ExistingCommitment, Fidelity, NodeGroup, Overrides, Scenario, ScenarioCatalog, Scoring, Slo,
+    SpikeEvent, Workload, load_scenario, load_scenario_with,
 };

@@ -202,7 +202,9 @@ pub fn savings_plan_curve(history: &UsageHistory, scenario: &str) -> Result<Comm
             .hours()
             .iter()
             .map(|h| {
-                Sum::of(types.iter().enumerate().filter_map(|(i, t)| t.savings_plan.get(term).map(|s| h.regular[i] * s)))
+                Sum::of(
+                    types.iter().enumerate().filter_map(|(i, t)| t.savings_plan.get(term).map(|s| h.regular[i] * s)),
+                )
             })
             .fold(0.0, f64::max);
         if peak <= 0.0 {

@@ -313,7 +313,7 @@ pub fn bill(
     let mut lines = Vec::new();
     let mut commitment_hours = Vec::new();
     let mut hourly = Vec::with_capacity(hours);
-    for h in 0..hours {
+    for (h, slot) in node_seconds.iter().enumerate() {
         let hour_start = start_ms + h as i64 * HOUR_MS;
         let active: Vec<bool> = billed.iter().map(|b| b.spec.active_at(hour_start)).collect();
         let purchase = Purchase {
@@ -342,7 +342,7 @@ pub fn bill(
             CommitmentRef::SavingsPlan(k) => plan_idx[k],
         };
         let first_line = lines.len();
-        spread(&history, &nodes, &node_seconds[h], h, &allocs, &owner, &mut lines);
+        spread(&history, &nodes, slot, h, &allocs, &owner, &mut lines);
         // Unused commitment per active commitment.
         for (k, b) in billed.iter().enumerate().filter(|(k, _)| active[*k]) {
             let mine = allocs.iter().filter(|a| owner(a) == k);

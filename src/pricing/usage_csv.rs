@@ -91,10 +91,8 @@ pub fn read(path: &Path) -> Result<UsageTable> {
 /// Parses usage CSV text (errors without the file name).
 pub fn parse(text: &str) -> Result<UsageTable> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| Error::new(format!("cannot read the header: {e}")).at_line(1, None))?
-        .clone();
+    let headers =
+        reader.headers().map_err(|e| Error::new(format!("cannot read the header: {e}")).at_line(1, None))?.clone();
     let mut idx = [0usize; 4];
     for (k, name) in REQUIRED.iter().enumerate() {
         idx[k] = headers.iter().position(|h| h.trim() == *name).ok_or_else(|| {
@@ -117,7 +115,11 @@ pub fn parse(text: &str) -> Result<UsageTable> {
                 .fix(fix.to_string())
         };
         let hour = cell(0).parse::<jiff::Timestamp>().map_err(|_| {
-            err(0, format!("{:?} is not an RFC 3339 time", cell(0)), "write the hour's start, e.g. 2026-07-04T04:00:00Z")
+            err(
+                0,
+                format!("{:?} is not an RFC 3339 time", cell(0)),
+                "write the hour's start, e.g. 2026-07-04T04:00:00Z",
+            )
         })?;
         let name = cell(1);
         if name.is_empty() {
@@ -126,7 +128,9 @@ pub fn parse(text: &str) -> Result<UsageTable> {
         let spot = match cell(2) {
             "spot" => true,
             "on-demand" | "reserved" => false,
-            other => return Err(err(2, format!("{other:?} is not a capacity type"), "write on-demand, reserved or spot")),
+            other => {
+                return Err(err(2, format!("{other:?} is not a capacity type"), "write on-demand, reserved or spot"));
+            }
         };
         let q = match cell(3).parse::<f64>() {
             Ok(v) if v.is_finite() && v >= 0.0 => v,
@@ -151,7 +155,9 @@ pub fn parse(text: &str) -> Result<UsageTable> {
         }
     }
     if raw.is_empty() {
-        return Err(Error::new("no usage rows").at_line(2, None).fix("add one row per hour, instance type and capacity type"));
+        return Err(Error::new("no usage rows")
+            .at_line(2, None)
+            .fix("add one row per hour, instance type and capacity type"));
     }
     let start_ms = raw.iter().map(|r| r.0).min().expect("non-empty");
     let end_ms = raw.iter().map(|r| r.0).max().expect("non-empty");
@@ -227,9 +233,11 @@ pub fn price_tables(
             let i = names.binary_search(&name.as_str()).expect("collected above");
             if *spot {
                 if types[i].spot.is_none() {
-                    return Err(Error::new(format!("spot usage of {name} but catalog {catalog_name} has no spot price"))
-                        .in_file(&t.file)
-                        .fix("add the spot price to the catalog, or mark the rows on-demand"));
+                    return Err(Error::new(format!(
+                        "spot usage of {name} but catalog {catalog_name} has no spot price"
+                    ))
+                    .in_file(&t.file)
+                    .fix("add the spot price to the catalog, or mark the rows on-demand"));
                 }
                 hours[*h].spot[i] += q;
             } else {

@@ -33,7 +33,9 @@ pub fn purchase_words(c: &Candidate) -> String {
     let mut parts: Vec<String> = c
         .reservations
         .iter()
-        .map(|r| format!("{} × {} ({}, {} NU of {})", r.count, r.instance_type, r.term, r.normalized_units, r.flex_group))
+        .map(|r| {
+            format!("{} × {} ({}, {} NU of {})", r.count, r.instance_type, r.term, r.normalized_units, r.flex_group)
+        })
         .collect();
     if let (Some(sp), Some(term)) = (c.savings_plan_usd_per_hour, c.savings_plan_term) {
         parts.push(format!("${sp:.4}/h savings plan ({term})"));
@@ -127,7 +129,14 @@ pub fn markdown(r: &CommitReport) -> String {
         r.downside_scale
     );
     for d in &best.downside {
-        let _ = writeln!(out, "- {}: net savings {}, utilization {}, waste {}", d.future, usd(d.net_savings), pct(d.utilization), pct(d.waste));
+        let _ = writeln!(
+            out,
+            "- {}: net savings {}, utilization {}, waste {}",
+            d.future,
+            usd(d.net_savings),
+            pct(d.utilization),
+            pct(d.waste)
+        );
     }
     let _ = writeln!(
         out,

@@ -46,12 +46,15 @@ fn draw_title<DB: DrawingBackend>(
     root.draw_text(subtitle, &("sans-serif", 22).into_font().color(&GREY), (30, 56))
 }
 
+type Drawn = std::result::Result<(), String>;
+type Layer = (&'static str, RGBColor, fn(&CategoryCost) -> f64);
+
 /// Writes `<stem>.png` and `<stem>.svg` with `draw`.
 fn render(
     dir: &Path,
     stem: &str,
-    draw: &dyn Fn(DrawingArea<BitMapBackend, Shift>) -> std::result::Result<(), String>,
-    draw_svg: &dyn Fn(DrawingArea<SVGBackend, Shift>) -> std::result::Result<(), String>,
+    draw: &dyn Fn(DrawingArea<BitMapBackend, Shift>) -> Drawn,
+    draw_svg: &dyn Fn(DrawingArea<SVGBackend, Shift>) -> Drawn,
 ) -> Result<()> {
     register_font();
     let png = dir.join(format!("{stem}.png"));
@@ -140,7 +143,7 @@ where
         .draw()
         .map_err(e)?;
     // Stacked from the bottom: reservations, savings plans, unused commitment, on-demand, spot.
-    let layers: [(&str, RGBColor, fn(&CategoryCost) -> f64); 5] = [
+    let layers: [Layer; 5] = [
         ("reservations (used)", BLUE, |c| c.reservation),
         ("savings plans (used)", SKY, |c| c.savings_plan),
         ("unused commitment", VERMILLION, |c| c.unused_commitment),

@@ -177,8 +177,11 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
     };
     let commitment_cols = |row: &mut Row, k: usize| {
         let c = &b.commitments[k];
-        let (category, kind, unit) =
-            if c.is_reservation() { ("Usage", "Reservation", "Normalized Hours") } else { ("Spend", "Savings Plan", "USD") };
+        let (category, kind, unit) = if c.is_reservation() {
+            ("Usage", "Reservation", "Normalized Hours")
+        } else {
+            ("Spend", "Savings Plan", "USD")
+        };
         row.set("CommitmentDiscountCategory", category);
         row.set("CommitmentDiscountId", commitment_id(k));
         row.set("CommitmentDiscountName", c.spec.name.clone());
@@ -245,9 +248,19 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
             let (sku, price_id, unit_price, qty_per_unit) = match (&c.spec.kind, c.sku) {
                 (CommitmentKind::Reservation { .. }, Some(sku)) => {
                     let t = &b.types[sku];
-                    (t.name.clone(), format!("{}/reservation-{}", t.name, term_code(c.spec.term)), c.hourly_cost / c.hourly_units * t.ratio, t.ratio)
+                    (
+                        t.name.clone(),
+                        format!("{}/reservation-{}", t.name, term_code(c.spec.term)),
+                        c.hourly_cost / c.hourly_units * t.ratio,
+                        t.ratio,
+                    )
                 }
-                _ => ("savings-plan-compute".to_string(), format!("savings-plan-compute/{}", term_code(c.spec.term)), c.hourly_cost, c.hourly_units),
+                _ => (
+                    "savings-plan-compute".to_string(),
+                    format!("savings-plan-compute/{}", term_code(c.spec.term)),
+                    c.hourly_cost,
+                    c.hourly_units,
+                ),
             };
             let mut purchase = Row::new();
             common(&mut purchase, h);
@@ -263,7 +276,8 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
             purchase.set("PricingUnit", "Hours");
             purchase.set("ChargeCategory", "Purchase");
             purchase.set("ChargeFrequency", "Recurring");
-            purchase.set("ChargeDescription", format!("{} {}: hourly charge", kind_label(c.is_reservation()), c.spec.name));
+            purchase
+                .set("ChargeDescription", format!("{} {}: hourly charge", kind_label(c.is_reservation()), c.spec.name));
             purchase.set("CommitmentDiscountQuantity", amount(ch.units));
             purchase.set("PricingCategory", "Standard");
             purchase.set("ResourceId", commitment_id(k));
@@ -290,7 +304,10 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
                 unused.set("PricingUnit", "Hours");
                 unused.set("ChargeCategory", "Usage");
                 unused.set("ChargeFrequency", "Usage-Based");
-                unused.set("ChargeDescription", format!("{} {}: unused this hour", kind_label(c.is_reservation()), c.spec.name));
+                unused.set(
+                    "ChargeDescription",
+                    format!("{} {}: unused this hour", kind_label(c.is_reservation()), c.spec.name),
+                );
                 unused.set("CommitmentDiscountStatus", "Unused");
                 unused.set("CommitmentDiscountQuantity", amount(ch.unused_units));
                 unused.set("PricingCategory", "Committed");

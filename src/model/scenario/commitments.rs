@@ -1,8 +1,8 @@
 //! The scenario's `commitments:` section: reservations and savings plans already bought,
 //! validated against the scenario's catalog (the type exists and has an offer for the term).
 
-use super::schema::{CommitmentsSpec, Text};
 use super::Ctx;
+use super::schema::{CommitmentsSpec, Text};
 use crate::commit::Term;
 use crate::error::{Error, Result};
 use crate::pricing::Catalog;
@@ -43,11 +43,9 @@ fn term(ctx: &Ctx<'_>, t: &Text, field: &str) -> Result<Term> {
     match t.value.trim() {
         "1y" | "1yr" | "P1Y" => Ok(Term::OneYear),
         "3y" | "3yr" | "P3Y" => Ok(Term::ThreeYear),
-        other => Err(ctx.span_err(
-            Error::new(format!("{other:?} is not a commitment term")).fix("write 1y or 3y"),
-            t,
-            field,
-        )),
+        other => {
+            Err(ctx.span_err(Error::new(format!("{other:?} is not a commitment term")).fix("write 1y or 3y"), t, field))
+        }
     }
 }
 
@@ -130,7 +128,10 @@ pub(super) fn validate(
                 let sku = group_sku(catalog, region, g, term).ok_or_else(|| {
                     ctx.field_err(
                         &format!("{field}.flex_group"),
-                        format!("no size of flex group {g:?} in catalog {cat} has a {} reservation price", term_label(term)),
+                        format!(
+                            "no size of flex group {g:?} in catalog {cat} has a {} reservation price",
+                            term_label(term)
+                        ),
                         "use a flex_group value from the catalog's flex_group column, or name an instance_type",
                     )
                 })?;
@@ -172,7 +173,10 @@ pub(super) fn validate(
         if bad(&c.name) || out[..i].iter().any(|o| o.name == c.name) {
             return Err(ctx.field_err(
                 "commitments",
-                format!("commitment name {:?} is empty, repeated or has characters other than letters, digits, -, _ and .", c.name),
+                format!(
+                    "commitment name {:?} is empty, repeated or has characters other than letters, digits, -, _ and .",
+                    c.name
+                ),
                 "give each commitment a unique name such as ri-d8s-2026",
             ));
         }

@@ -600,13 +600,8 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         });
     }
 
-    let commitments = commitments::validate(
-        &ctx,
-        &raw.commitments,
-        catalog.as_ref(),
-        raw.catalog.as_deref(),
-        raw.region.as_deref(),
-    )?;
+    let commitments =
+        commitments::validate(&ctx, &raw.commitments, catalog.as_ref(), raw.catalog.as_deref(), raw.region.as_deref())?;
     let catalog = raw.catalog.clone().zip(catalog).map(|(name, catalog)| ScenarioCatalog { name, catalog });
 
     Ok(Scenario {
