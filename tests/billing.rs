@@ -216,3 +216,64 @@ fn commit_round_trip_reproduces_reported_savings_exactly() {
     assert!(down.last().unwrap()["net_savings"].as_f64().unwrap() < best["metrics"]["net_savings"].as_f64().unwrap());
     assert!(std::fs::read_to_string(dir.path().join("commitments.md")).unwrap().contains("Recommended"));
 }
+
+/// The bundled example with `extra` appended, paths made absolute, written to a temp folder.
+fn scenario_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/models/plugilo/scenario.yaml"))
+        .unwrap()
+        .replace("  - manifests\n", &format!("  - {root}/models/plugilo/manifests\n"))
+        .replace("file: ../../datasets/", &format!("file: {root}/datasets/"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.yaml");
+    std::fs::write(&path, format!("{text}{extra}")).unwrap();
+    (dir, path)
+}
+
+#[test]
+fn scenario_commitments_are_validated_against_the_catalog() {
+    let ok = "commitments:\n  reservations:\n    - {instance_type: Standard_D8s_v5, count: 10, term: 1y}\n    - {flex_group: standardDSv5Family/mem4, count: 4, term: 3y, start: 2026-07-05T00:00:00Z}\n  savings_plans:\n    - {name: sp, usd_per_hour: 2.5, term: 3y}\n";
+    let (_d, path) = scenario_with(ok);
+    let s = capsim::model::load_scenario(&path).unwrap();
+    assert_eq!(s.commitments.len(), 3);
+    assert_eq!(s.commitments[0].name, "reservation-1");
+    // The group's smallest size with a 3-year price is bought.
+    match &s.commitments[1].kind {
+        CommitmentKind::Reservation { instance_type, flex_group, count } => {
+            assert_eq!(
+                (instance_type.as_str(), flex_group.as_deref(), *count),
+                ("Standard_D2s_v5", Some("standardDSv5Family/mem4"), 4)
+            );
+        }
+        k => panic!("{k:?}"),
+    }
+    let bad = [
+        (
+            "commitments:\n  reservations:\n    - {instance_type: Standard_Z9, count: 1, term: 1y}\n",
+            "commitments.reservations[0].instance_type",
+        ),
+        (
+            "commitments:\n  reservations:\n    - {instance_type: Standard_D8s_v5, count: 1, term: 2y}\n",
+            "commitments.reservations[0].term",
+        ),
+        (
+            "commitments:\n  reservations:\n    - {instance_type: Standard_D8s_v5, count: 0, term: 1y}\n",
+            "commitments.reservations[0].count",
+        ),
+        ("commitments:\n  reservations:\n    - {count: 1, term: 1y}\n", "exactly one of instance_type and flex_group"),
+        (
+            "commitments:\n  savings_plans:\n    - {usd_per_hour: -1, term: 1y}\n",
+            "commitments.savings_plans[0].usd_per_hour",
+        ),
+        (
+            "commitments:\n  savings_plans:\n    - {usd_per_hour: 1, term: 1y, start: soon}\n",
+            "commitments.savings_plans[0].start",
+        ),
+        ("commitments:\n  savings_plans:\n    - {usd_per_hour: 1, term: 1y, color: red}\n", "color"),
+    ];
+    for (extra, want) in bad {
+        let (_d, path) = scenario_with(extra);
+        let e = capsim::model::load_scenario(&path).unwrap_err().to_string();
+        assert!(e.contains(want) && e.contains("scenario.yaml"), "{extra}: {e}");
+    }
+}
