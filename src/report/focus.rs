@@ -188,7 +188,7 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
         row.set("CommitmentDiscountType", kind);
         row.set("CommitmentDiscountUnit", unit);
     };
-    let mut at = 0;
+    let (mut at, mut cat) = (0, 0);
     for h in 0..b.history.len() {
         // Usage, node by node.
         while at < b.lines.len() && b.lines[at].hour == h {
@@ -241,7 +241,11 @@ pub fn to_csv(b: &Billing, ctx: &FocusContext) -> String {
             let _ = w.write_record(&row.0);
         }
         // Commitments: the hour's purchase, and what of it went unused.
-        for ch in b.commitment_hours.iter().filter(|c| c.hour == h) {
+        let first = cat;
+        while cat < b.commitment_hours.len() && b.commitment_hours[cat].hour == h {
+            cat += 1;
+        }
+        for ch in &b.commitment_hours[first..cat] {
             let k = ch.commitment;
             let c = &b.commitments[k];
             // A reservation is priced per instance-hour of its type, a plan per hour of commitment.
