@@ -52,6 +52,31 @@ enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// Recommend reservations and savings plans from hourly usage: run folders (several = an
+    /// ensemble of futures) or usage CSV files with columns hour (RFC 3339 UTC hour start),
+    /// instance_type, capacity_type (on-demand|reserved|spot), instance_hours — the shape of a
+    /// run's usage_hourly.csv; extra columns are ignored, prices come from the catalog.
+    Commit {
+        /// Run folders (with usage_hourly.csv) or usage CSV files.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Catalog to price with (bundled name or CSV path); default: the first run's catalog.
+        #[arg(long)]
+        catalog: Option<String>,
+        /// Region within the catalog; default: the first run's region, else any row by name.
+        #[arg(long)]
+        region: Option<String>,
+        /// Output folder for commitments.json, commitments.md and the curve chart;
+        /// default: <first run folder>/commitments, or out/commitments for CSV input.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The low future: every purchase is also re-priced on all usage multiplied by this.
+        #[arg(long, default_value_t = 0.7)]
+        downside_scale: f64,
+        /// Share of each commitment paid upfront, for break-even months (0 = monthly, 1 = all).
+        #[arg(long, default_value_t = 1.0)]
+        upfront: f64,
+    },
     /// Instance catalogs with prices: list the bundled ones, show one, import Azure Retail Prices.
     Catalog {
         #[command(subcommand)]
@@ -213,8 +238,77 @@ pub fn main() -> std::process::ExitCode {
     }
 }
 
+/// The catalog and region a run folder was billed with (its summary.json `cost` object).
+fn run_catalog(dir: &Path) -> Option<(String, Option<String>)> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let cost = v.get("cost")?;
+    let catalog = cost.get("catalog")?.as_str()?.to_string();
+    let region = cost.get("region").and_then(|r| r.as_str()).filter(|r| !r.is_empty()).map(str::to_string);
+    Some((catalog, region))
+}
+
+fn commit_command(
+    inputs: &[PathBuf],
+    catalog: Option<String>,
+    region: Option<String>,
+    out: Option<PathBuf>,
+    downside_scale: f64,
+    upfront: f64,
+) -> Result<()> {
+    let mut tables = Vec::new();
+    for input in inputs {
+        let file = if input.is_dir() { input.join("usage_hourly.csv") } else { input.clone() };
+        if input.is_dir() && !file.is_file() {
+            return Err(Error::new("no usage_hourly.csv in this folder")
+                .in_file(input)
+                .fix("give a run folder of a scenario that names a catalog (capsim run), or a usage CSV file"));
+        }
+        tables.push(crate::pricing::usage_csv::read(&file)?);
+    }
+    let recorded = inputs.iter().find(|p| p.is_dir()).and_then(|d| run_catalog(d));
+    let (catalog_name, recorded_region) = match (catalog, recorded) {
+        (Some(c), r) => (c, r.and_then(|r| r.1)),
+        (None, Some((c, r))) => (c, r),
+        (None, None) => {
+            return Err(Error::new("no catalog to price the usage with")
+                .at_field("--catalog")
+                .fix("pass --catalog <bundled name or CSV> (see `capsim catalog list`); run folders record theirs"));
+        }
+    };
+    let cat = crate::pricing::load(&catalog_name).map_err(|e| e.at_field("--catalog"))?;
+    let config = crate::pricing::advise::AdviseConfig {
+        catalog_name: catalog_name.clone(),
+        region: region.or(recorded_region),
+        downside_scale,
+        upfront_fraction: upfront,
+    };
+    let (report, usage) = crate::pricing::advise::advise(&tables, &cat, &config)?;
+    let out = out.unwrap_or_else(|| match inputs.iter().find(|p| p.is_dir()) {
+        Some(d) => d.join("commitments"),
+        None => Path::new("out").join("commitments"),
+    });
+    crate::report::commitments::write_commitments(&out, &report)?;
+    let scenario_name = inputs.iter().find(|p| p.is_dir()).and_then(|d| {
+        let text = std::fs::read_to_string(d.join("summary.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("scenario")?.as_str().map(str::to_string)
+    });
+    let label = scenario_name.unwrap_or_else(|| {
+        inputs.first().and_then(|p| p.file_stem()).map_or("usage".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let curve = crate::pricing::advise::savings_plan_curve(&usage.combined, &label)?;
+    crate::report::render_commitment_curve(&out, "commitment_curve", &curve)?;
+    print!("{}", crate::report::commitments::table(&report));
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
 fn dispatch(command: Command) -> Result<()> {
     match command {
+        Command::Commit { inputs, catalog, region, out, downside_scale, upfront } => {
+            commit_command(&inputs, catalog, region, out, downside_scale, upfront)
+        }
         Command::Catalog { command } => {
             print!("{}", crate::pricing::run_catalog_command(command)?);
             Ok(())

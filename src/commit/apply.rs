@@ -175,7 +175,34 @@ impl Priced {
 /// ([`Purchase::validate`]); [`price`] checks it.
 pub fn price_hour(history: &UsageHistory, t: usize, purchase: &Purchase) -> HourOutcome {
     let orders = PlanOrders::new(history);
-    price_hour_with(history, t, purchase, &orders)
+    price_hour_with(history, t, purchase, &orders, None)
+}
+
+/// Which purchase line covered some usage: an index into `Purchase::reservations` or
+/// `Purchase::savings_plans`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CommitmentRef {
+    Reservation(usize),
+    SavingsPlan(usize),
+}
+
+/// Usage of one type that one commitment covered in one hour, and the commitment dollars it
+/// consumed (the reservation's hourly cost × its share of the capacity; the plan dollars).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Allocation {
+    pub commitment: CommitmentRef,
+    pub sku: usize,
+    pub instance_hours: f64,
+    pub cost: f64,
+}
+
+/// [`price_hour`], plus which commitment covered what, in application order (for cost
+/// exports that name the commitment on each row). Same arithmetic, same outcome.
+pub fn price_hour_allocated(history: &UsageHistory, t: usize, purchase: &Purchase) -> (HourOutcome, Vec<Allocation>) {
+    let orders = PlanOrders::new(history);
+    let mut sink = Vec::new();
+    let outcome = price_hour_with(history, t, purchase, &orders, Some(&mut sink));
+    (outcome, sink)
 }
 
 /// Plan coverage orders for both terms, computed once per pricing run.
@@ -200,7 +227,13 @@ impl PlanOrders {
     }
 }
 
-fn price_hour_with(history: &UsageHistory, t: usize, purchase: &Purchase, orders: &PlanOrders) -> HourOutcome {
+fn price_hour_with(
+    history: &UsageHistory,
+    t: usize,
+    purchase: &Purchase,
+    orders: &PlanOrders,
+    mut sink: Option<&mut Vec<Allocation>>,
+) -> HourOutcome {
     let types = history.types();
     let h = &history.hours()[t];
     let n = types.len();
@@ -217,6 +250,7 @@ fn price_hour_with(history: &UsageHistory, t: usize, purchase: &Purchase, orders
     for k in res_order {
         let p = &purchase.reservations[k];
         let capacity = amount(f64::from(p.count), types[p.sku].ratio);
+        let cost = reservation_hourly(history, p);
         let mut left = capacity;
         let group = &history.groups()[history.group_of(p.sku)];
         for &i in &group.reservation_order {
@@ -238,8 +272,16 @@ fn price_hour_with(history: &UsageHistory, t: usize, purchase: &Purchase, orders
             };
             rem[i] -= covered;
             lines[i].reserved += covered;
+            if let Some(sink) = sink.as_deref_mut() {
+                let share = cost * (covered * ratio / capacity);
+                sink.push(Allocation {
+                    commitment: CommitmentRef::Reservation(k),
+                    sku: i,
+                    instance_hours: covered,
+                    cost: share,
+                });
+            }
         }
-        let cost = reservation_hourly(history, p);
         let used_units = capacity - left;
         let used = if capacity > 0.0 { cost * (used_units / capacity) } else { 0.0 };
         res_used.add(used);
@@ -265,18 +307,25 @@ fn price_hour_with(history: &UsageHistory, t: usize, purchase: &Purchase, orders
             }
             let rate = types[i].savings_plan.get(plan.term).expect("ordered types have a rate");
             let need = amount(rem[i], rate);
-            let covered = if need <= left {
+            let (covered, spent) = if need <= left {
                 left -= need;
-                used.add(need);
-                rem[i]
+                (rem[i], need)
             } else {
-                used.add(left);
-                let c = left / rate;
+                let spent = left;
                 left = 0.0;
-                c
+                (spent / rate, spent)
             };
+            used.add(spent);
             rem[i] -= covered;
             lines[i].savings_plan += covered;
+            if let Some(sink) = sink.as_deref_mut() {
+                sink.push(Allocation {
+                    commitment: CommitmentRef::SavingsPlan(k),
+                    sku: i,
+                    instance_hours: covered,
+                    cost: spent,
+                });
+            }
         }
         sp_used.add(used.value());
         sp_unused.add(left);
@@ -331,7 +380,8 @@ pub fn savings_plan_order(history: &UsageHistory, term: Term) -> Vec<usize> {
 pub fn price(history: &UsageHistory, purchase: &Purchase) -> Result<Priced> {
     purchase.validate(history)?;
     let orders = PlanOrders::new(history);
-    let hours: Vec<HourOutcome> = (0..history.len()).map(|t| price_hour_with(history, t, purchase, &orders)).collect();
+    let hours: Vec<HourOutcome> =
+        (0..history.len()).map(|t| price_hour_with(history, t, purchase, &orders, None)).collect();
     let sum = |f: &dyn Fn(&HourOutcome) -> f64| Sum::of(hours.iter().map(f));
     let total = CostBreakdown {
         reservation_used: sum(&|h| h.cost.reservation_used),

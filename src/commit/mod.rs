@@ -20,8 +20,8 @@ pub mod savings_plan;
 pub mod usage;
 
 pub use apply::{
-    CostBreakdown, HourOutcome, LineCoverage, Priced, Purchase, ReservationPurchase, SavingsPlanPurchase, price,
-    price_hour, total_cost,
+    Allocation, CommitmentRef, CostBreakdown, HourOutcome, LineCoverage, Priced, Purchase, ReservationPurchase,
+    SavingsPlanPurchase, price, price_hour, price_hour_allocated, total_cost,
 };
 pub use combined::{OptimizerConfig, Recommendation, ReservationLine, optimize};
 pub use metrics::{BenefitSummary, CommitmentMetrics, DownsideRisk, downside, evaluate};

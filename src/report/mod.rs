@@ -2,11 +2,18 @@
 //! appears whole or not at all (written to a temporary folder, then renamed).
 
 mod chart;
+pub mod commitments;
+mod cost;
+mod cost_chart;
+pub mod focus;
 mod nodes_chart;
 mod tables;
 
 pub use chart::{ChartSeries, render_run_charts};
-pub use tables::{write_decisions_csv, write_nodes_csv, write_summary_json, write_timeseries_csv};
+pub use cost_chart::{CommitmentCurve, CurveLine, render_commitment_curve, render_hourly_cost};
+pub use tables::{
+    write_decisions_csv, write_nodes_csv, write_summary_json, write_summary_json_billed, write_timeseries_csv,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -65,16 +72,36 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     })
 }
 
-/// Writes a run folder: summary.json, timeseries.csv, decisions.csv and charts/.
+/// Writes a run folder: summary.json, timeseries.csv, decisions.csv, nodes.csv and charts/;
+/// with a catalog also the bill: usage_hourly.csv, focus.csv and charts/cost.png.
 pub fn write_run(dir: &Path, scenario: &Scenario, result: &RunResult) -> Result<()> {
+    let billing = crate::pricing::billing::bill_run(scenario, result)?;
+    write_run_billed(dir, scenario, result, billing.as_ref())
+}
+
+/// [`write_run`] with the bill already computed (`None`: no cost files).
+pub fn write_run_billed(
+    dir: &Path,
+    scenario: &Scenario,
+    result: &RunResult,
+    billing: Option<&crate::pricing::billing::Billing>,
+) -> Result<()> {
     write_dir_atomically(dir, |tmp| {
-        write_summary_json(&tmp.join("summary.json"), scenario, result)?;
+        write_summary_json_billed(&tmp.join("summary.json"), scenario, result, billing)?;
         write_timeseries_csv(&tmp.join("timeseries.csv"), result)?;
         write_decisions_csv(&tmp.join("decisions.csv"), result)?;
         write_nodes_csv(&tmp.join("nodes.csv"), result)?;
         let charts = tmp.join("charts");
         std::fs::create_dir(&charts).map_err(|e| Error::io(&charts, &e))?;
-        render_run_charts(&charts, scenario, result)
+        render_run_charts(&charts, scenario, result)?;
+        if let Some(b) = billing {
+            let usage = crate::pricing::usage_csv::to_csv(b);
+            write_file_atomically(&tmp.join("usage_hourly.csv"), usage.as_bytes())?;
+            let focus = focus::to_csv(b, &focus::FocusContext::of(scenario));
+            write_file_atomically(&tmp.join("focus.csv"), focus.as_bytes())?;
+            render_hourly_cost(&charts, &result.scenario, b)?;
+        }
+        Ok(())
     })
 }
 

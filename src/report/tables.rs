@@ -128,6 +128,9 @@ struct SummaryJson<'a> {
     unschedulable: Vec<UnschedulableJson<'a>>,
     warnings: &'a [String],
     notes: &'a [String],
+    /// The bill (runs whose scenario names a catalog).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<super::cost::CostJson>,
 }
 
 #[derive(Serialize)]
@@ -220,6 +223,16 @@ fn rounded(s: &WorkloadSummary) -> Rounded {
 
 /// `summary.json`: requests, failures, SLO attainment and latency per workload and in total.
 pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Result<()> {
+    write_summary_json_billed(path, scenario, r, None)
+}
+
+/// [`write_summary_json`] with the run's bill as its `cost` object.
+pub fn write_summary_json_billed(
+    path: &Path,
+    scenario: &Scenario,
+    r: &RunResult,
+    billing: Option<&crate::pricing::billing::Billing>,
+) -> Result<()> {
     let doc = SummaryJson {
         capsim_version: env!("CARGO_PKG_VERSION"),
         scenario: &r.scenario,
@@ -275,6 +288,7 @@ pub fn write_summary_json(path: &Path, scenario: &Scenario, r: &RunResult) -> Re
             })
             .collect(),
         notes: &r.notes,
+        cost: billing.map(super::cost::cost_json),
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| Error::new(format!("cannot encode summary: {e}")))?;
     text.push('\n');

@@ -1,9 +1,11 @@
 //! The capsim Scenario file (DESIGN §4): raw serde schema (unknown fields are errors) and its
 //! validation into typed values. Relative paths resolve against the scenario file's folder.
 
+mod commitments;
 mod node_autoscaling;
 mod schema;
 
+pub use commitments::{CommitmentKind, ExistingCommitment};
 pub use node_autoscaling::{
     KarpenterSetup, NodeAutoscaling, SpotSettings, base_allocatable, default_launch_latency, instance_type,
     karpenter_pod, taint_effect,
@@ -124,18 +126,27 @@ pub struct Scenario {
     /// Who adds and removes nodes (none: `nodes` stay as they are).
     pub node_autoscaling: NodeAutoscaling,
     pub spot: SpotSettings,
-    /// The catalog the scenario names (sizes and prices).
-    pub catalog: Option<crate::pricing::Catalog>,
     pub slo: Slo,
     pub spikes: Vec<SpikeEvent>,
     pub manifests: Manifests,
     /// HPA controller settings (sync period in `hpa_sync_ms`).
     pub hpa: HpaConfig,
     pub hpa_sync_ms: Millis,
+    /// The price catalog named by `catalog:` (bundled name or path as written, and its rows).
+    pub catalog: Option<ScenarioCatalog>,
+    /// Reservations and savings plans already bought.
+    pub commitments: Vec<ExistingCommitment>,
     /// Inputs capsim read but does not model (never silently dropped).
     pub warnings: Vec<String>,
     /// Facts about how inputs were used (e.g. a trace repeated to cover the run).
     pub notes: Vec<String>,
+}
+
+/// The scenario's catalog as named, with its rows.
+#[derive(Debug, Clone)]
+pub struct ScenarioCatalog {
+    pub name: String,
+    pub catalog: crate::pricing::Catalog,
 }
 
 impl Scenario {
@@ -619,6 +630,10 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         ));
     }
 
+    let commitments =
+        commitments::validate(&ctx, &raw.commitments, catalog.as_ref(), raw.catalog.as_deref(), raw.region.as_deref())?;
+    let catalog = raw.catalog.clone().zip(catalog).map(|(name, catalog)| ScenarioCatalog { name, catalog });
+
     Ok(Scenario {
         name: raw.name,
         description: raw.description,
@@ -635,12 +650,13 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         scoring: raw.cluster.scheduler.scoring,
         node_autoscaling,
         spot,
-        catalog,
         slo,
         spikes,
         manifests,
         hpa,
         hpa_sync_ms,
+        catalog,
+        commitments,
         warnings,
         notes,
     })

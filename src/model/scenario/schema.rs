@@ -45,6 +45,45 @@ pub(crate) struct ScenarioFile {
     pub(crate) cluster: ClusterSpec,
     #[serde(default)]
     pub(crate) controllers: ControllersSpec,
+    /// Reservations and savings plans already bought; billing applies them each hour.
+    #[serde(default)]
+    pub(crate) commitments: CommitmentsSpec,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CommitmentsSpec {
+    #[serde(default)]
+    pub(crate) reservations: Vec<ReservationSpec>,
+    #[serde(default)]
+    pub(crate) savings_plans: Vec<SavingsPlanSpec>,
+}
+
+/// `count` reservations of `instance_type`, or of the smallest size of `flex_group`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReservationSpec {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    #[serde(default)]
+    pub(crate) instance_type: Option<String>,
+    #[serde(default)]
+    pub(crate) flex_group: Option<String>,
+    pub(crate) count: u32,
+    pub(crate) term: Text,
+    #[serde(default)]
+    pub(crate) start: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SavingsPlanSpec {
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    pub(crate) usd_per_hour: f64,
+    pub(crate) term: Text,
+    #[serde(default)]
+    pub(crate) start: Option<Text>,
 }
 
 /// kube-controller-manager settings for the HPA.
