@@ -156,8 +156,11 @@ fn spike_waits_for_node_launch_and_consolidation_returns_to_pre_spike_size() {
     assert!(readies[0].time_ms == first + 90_000);
     // Consolidation brings the pool back to its size before the spike.
     assert_eq!(nodes.last().unwrap().1, before, "{nodes:?}");
-    assert!(r.decisions.iter().any(|d| d.action == "drain" && d.reason.contains("Consolidation")
-        || d.action == "drain" && d.reason.contains("Emptiness")));
+    assert!(
+        r.decisions
+            .iter()
+            .any(|d| d.action == "drain" && (d.reason.contains("Consolidation") || d.reason.contains("Emptiness")))
+    );
     // Billing sees every node, the spike's ones ending before the run does.
     let ended_early = r.node_lives.iter().filter(|l| l.ended_ms < r.duration_ms).count();
     assert!(ended_early >= (peak - before) as usize, "{:?}", r.node_lives);
@@ -204,4 +207,68 @@ fn a_nodepool_matching_no_catalog_type_is_a_validation_error() {
     assert!(err.contains("NodePool \"general\""), "{err}");
     assert!(err.contains("match no instance type"), "{err}");
     assert!(err.contains("manifests.yaml"), "{err}");
+}
+
+const HEADROOM: &str = r#"apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: overprovisioning}
+value: -10
+preemptionPolicy: Never
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: overprovisioning}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: overprovisioning}}
+  template:
+    metadata: {labels: {app: overprovisioning}}
+    spec:
+      priorityClassName: overprovisioning
+      terminationGracePeriodSeconds: 0
+      containers:
+        - name: pause
+          image: registry.k8s.io/pause:3.10
+          resources:
+            requests: {cpu: 1500m, memory: 1Gi}
+"#;
+
+#[test]
+fn headroom_placeholders_are_preempted_so_spike_pods_start_before_new_nodes() {
+    let plain = fixture("500m", "cpu: \"1000\"", "Standard_D4s_v5");
+    let with = fixture("500m", "cpu: \"1000\"", "Standard_D4s_v5");
+    let manifests = std::fs::read_to_string(with.path().join("manifests.yaml")).unwrap();
+    write(with.path(), "manifests.yaml", &format!("{manifests}---\n{HEADROOM}"));
+    let (a, b) = (simulate(plain.path()), simulate(with.path()));
+    // Placeholders hold nodes but are not a workload of the results.
+    assert_eq!(b.workloads.len(), 1);
+    assert!(pool_nodes(&b)[0].1 > pool_nodes(&a)[0].1, "headroom needs its own room at the start");
+    let spike = 20 * 60_000;
+    let preempts: Vec<_> = b.decisions.iter().filter(|d| d.action == "preempt").collect();
+    assert!(!preempts.is_empty());
+    assert!(preempts[0].time_ms >= spike && preempts[0].time_ms < spike + 2 * 60_000, "{:?}", preempts[0]);
+    assert!(preempts[0].reason.contains("overprovisioning placeholder pods (priority -10)"));
+    // Fewer pods wait for a node in the spike's first minutes, and fewer requests fail.
+    let pending = |r: &RunResult| -> u32 {
+        let s = &r.workloads[0].series;
+        (0..s.len())
+            .filter(|&i| s.time_ms[i] >= spike && s.time_ms[i] < spike + 3 * 60_000)
+            .map(|i| s.pending_pods[i])
+            .sum()
+    };
+    assert!(pending(&b) < pending(&a), "{} vs {}", pending(&b), pending(&a));
+    assert!(b.workloads[0].summary.failed < a.workloads[0].summary.failed);
+    // Evicted placeholders are recreated and get nodes of their own again.
+    assert!(b.decisions.iter().any(|d| d.action == "launch" && d.time_ms > preempts[0].time_ms));
+}
+
+#[test]
+fn an_unknown_priority_class_is_an_error_naming_the_deployment() {
+    let dir = fixture("500m", "cpu: \"1000\"", "Standard_D4s_v5");
+    let manifests = std::fs::read_to_string(dir.path().join("manifests.yaml")).unwrap();
+    let headroom = HEADROOM.split("---\n").nth(1).unwrap();
+    write(dir.path(), "manifests.yaml", &format!("{manifests}---\n{headroom}"));
+    let err = load_scenario(&dir.path().join("scenario.yaml")).unwrap_err().to_string();
+    assert!(err.contains("PriorityClass \"overprovisioning\", which is not in the manifests"), "{err}");
+    assert!(err.contains("priorityClassName"), "{err}");
 }

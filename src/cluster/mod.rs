@@ -211,6 +211,31 @@ impl Cluster {
         }
     }
 
+    /// Like [`Cluster::bind`], but when nothing fits the scheduler may pre-empt lower-priority
+    /// pods (DefaultPreemption); their names come back and they are already off the node.
+    pub fn bind_or_preempt(&mut self, pod: PodInfo, now: Millis) -> Result<(NodeId, Vec<String>), String> {
+        match scheduler::schedule_or_preempt(&pod, &self.infos, &[], &self.profile) {
+            Ok(scheduler::Decision::Bind(p)) => {
+                self.infos[p.node_index].add_pod(pod);
+                self.meta[p.node_index].last_pod_event_ms = now;
+                self.version += 1;
+                Ok((self.meta[p.node_index].id, Vec::new()))
+            }
+            Ok(scheduler::Decision::Preempt(c)) => {
+                let victims: Vec<String> = c.victims.iter().map(|v| v.name.clone()).collect();
+                for v in &victims {
+                    self.infos[c.node_index].remove_pod(v);
+                }
+                self.infos[c.node_index].add_pod(pod);
+                self.meta[c.node_index].last_pod_event_ms = now;
+                self.version += 1;
+                Ok((self.meta[c.node_index].id, victims))
+            }
+            Err(ScheduleError::Unschedulable(e)) => Err(e.to_string()),
+            Err(e) => Err(format!("{e:?}")),
+        }
+    }
+
     /// Every node's life so far; nodes still alive end at `end_ms`. In launch order.
     pub fn lives(&self, end_ms: Millis) -> Vec<crate::sim::NodeLife> {
         let mut all: Vec<crate::sim::NodeLife> = self.gone.clone();
@@ -259,6 +284,7 @@ pub fn pod_info(d: &Deployment, name: &str) -> PodInfo {
         .map(|(_, r): &(String, Resources)| ContainerRequests::new(milli(r.cpu), r.memory.round() as i64))
         .collect();
     pod.labels = d.labels.clone();
+    pod.priority = d.priority;
     apply_placement(&mut pod, &d.placement);
     pod
 }

@@ -40,6 +40,10 @@ pub struct Deployment {
     pub labels: BTreeMap<String, String>,
     /// Where its pods may run: nodeSelector, tolerations, required node affinity.
     pub placement: Placement,
+    /// `priorityClassName`, if set.
+    pub priority_class: Option<String>,
+    /// The pod priority its PriorityClass gives (0 without one and without a global default).
+    pub priority: i32,
     /// Where it was read from, for messages.
     pub source: PathBuf,
 }
@@ -166,6 +170,16 @@ struct PodSpec {
     tolerations: Vec<TolerationSpec>,
     #[serde(default)]
     affinity: Option<Affinity>,
+    #[serde(rename = "priorityClassName", default)]
+    priority_class_name: Option<String>,
+}
+
+/// `scheduling.k8s.io/v1` PriorityClass: the priority its pods get.
+#[derive(Deserialize)]
+struct PriorityClassDoc {
+    value: Option<i64>,
+    #[serde(rename = "globalDefault", default)]
+    global_default: bool,
 }
 
 #[derive(Deserialize)]
@@ -207,6 +221,7 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<Manifests> {
             load_document(&file, &doc, &mut out)?;
         }
     }
+    resolve_priorities(&mut out)?;
     let mut seen = BTreeMap::new();
     for d in &out.deployments {
         if let Some(first) = seen.insert((d.namespace.clone(), d.name.clone()), d.source.clone()) {
@@ -216,6 +231,48 @@ pub fn load_manifests(paths: &[PathBuf]) -> Result<Manifests> {
         }
     }
     Ok(out)
+}
+
+/// Gives every Deployment and DaemonSet the priority of its PriorityClass (or of the global
+/// default class), as the Priority admission plugin does.
+fn resolve_priorities(out: &mut Manifests) -> Result<()> {
+    let mut classes: BTreeMap<String, i32> = BTreeMap::new();
+    let mut default = 0;
+    for o in out.others.iter().filter(|o| o.kind == "PriorityClass") {
+        let doc = Document { text: &o.text, line_offset: o.line_offset };
+        let pc: PriorityClassDoc = from_document(&o.source, &doc)?;
+        let value = pc.value.ok_or_else(|| {
+            Error::new(format!("PriorityClass {:?} has no value", o.name))
+                .in_file(&o.source)
+                .at_field("value")
+                .fix("set value: an integer up to 1000000000 (negative for placeholder pods)")
+        })?;
+        let value = i32::try_from(value).ok().filter(|v| *v <= 1_000_000_000).ok_or_else(|| {
+            Error::new(format!("PriorityClass {:?}: value {value} is out of range", o.name))
+                .in_file(&o.source)
+                .at_field("value")
+                .fix("user classes take values up to 1000000000")
+        })?;
+        if pc.global_default {
+            default = value;
+        }
+        classes.insert(o.name.clone(), value);
+    }
+    for d in out.deployments.iter_mut().chain(out.daemonsets.iter_mut()) {
+        d.priority = match &d.priority_class {
+            None => default,
+            // The built-in classes of every cluster.
+            Some(c) if c == "system-cluster-critical" => 2_000_000_000,
+            Some(c) if c == "system-node-critical" => 2_000_001_000,
+            Some(c) => *classes.get(c).ok_or_else(|| {
+                Error::new(format!("{:?} names PriorityClass {c:?}, which is not in the manifests", d.name))
+                    .in_file(&d.source)
+                    .at_field("spec.template.spec.priorityClassName")
+                    .fix("add the PriorityClass to a manifest folder, or remove priorityClassName")
+            })?,
+        };
+    }
+    Ok(())
 }
 
 fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result<()> {
@@ -279,6 +336,8 @@ fn load_document(file: &Path, doc: &Document<'_>, out: &mut Manifests) -> Result
         termination_grace_ms: spec.template.spec.termination_grace_period_seconds.unwrap_or(30) * 1000,
         placement: placement(file, &spec.template.spec)?,
         labels: meta.metadata.labels,
+        priority_class: spec.template.spec.priority_class_name.clone(),
+        priority: 0,
         source: file.to_path_buf(),
     });
     Ok(())

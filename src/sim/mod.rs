@@ -289,10 +289,12 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         }
     }
 
+    // Headroom placeholders hold nodes but serve nothing: they are not reported as workloads.
     let workloads: Vec<WorkloadResult> = scenario
         .workloads
         .iter()
         .zip(live)
+        .filter(|(wl, _)| !wl.placeholder)
         .map(|(wl, l)| WorkloadResult {
             summary: WorkloadSummary::from_totals(&wl.name, &l.total, &l.run_hist, l.peak_demand, duration),
             name: wl.name.clone(),
@@ -524,13 +526,24 @@ fn scale(world: &mut World<'_>, live: &mut [Live], w: usize, to: u32, now: Milli
 
 /// Binds pending pods, workload by workload in creation order, and starts them.
 fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
-    for (w, l) in live.iter_mut().enumerate() {
+    // Real pods may pre-empt headroom placeholders (lower priority) when nothing else fits.
+    let may_preempt = world.scenario.workloads.iter().any(|w| w.placeholder);
+    for w in 0..live.len() {
         let wl = &world.scenario.workloads[w];
-        let pending: Vec<u64> = l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
+        let pending: Vec<u64> =
+            live[w].pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
         for id in pending {
-            let Ok(node) = world.cluster.bind(crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id)), now) else {
-                break;
+            let pod = crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id));
+            let placed = if may_preempt && !wl.placeholder {
+                world.cluster.bind_or_preempt(pod, now)
+            } else {
+                world.cluster.bind(pod, now).map(|n| (n, Vec::new()))
             };
+            let Ok((node, victims)) = placed else { break };
+            if !victims.is_empty() {
+                evict_placeholders(world, live, node, &victims, wl, now);
+            }
+            let l = &mut live[w];
             let running_at = now + wl.pods.startup.sample(&mut l.startup_rng);
             let ready_at = running_at + wl.pods.readiness_delay_ms;
             let p = l.pods.get_mut(id).unwrap();
@@ -540,10 +553,60 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
             world.events.schedule(running_at, Event::PodRunning(w, id).priority(), Event::PodRunning(w, id));
             world.events.schedule(ready_at, Event::PodReady(w, id).priority(), Event::PodReady(w, id));
         }
-        report_pending(world, l, w, now);
+        report_pending(world, &mut live[w], w, now);
     }
     if karpenter::has_new_pending(world) {
         karpenter::trigger(world, now);
+    }
+}
+
+/// The scheduler pre-empted placeholder pods on `node` for a pod of `by`: they are gone at once
+/// (pause containers exit on SIGTERM) and their ReplicaSet recreates them, pending.
+fn evict_placeholders(
+    world: &mut World<'_>,
+    live: &mut [Live],
+    node: NodeId,
+    victims: &[String],
+    by: &Workload,
+    now: Millis,
+) {
+    for (w, l) in live.iter_mut().enumerate() {
+        let wl = &world.scenario.workloads[w];
+        if !wl.placeholder {
+            continue;
+        }
+        let gone: Vec<u64> = l
+            .pods
+            .pods
+            .iter()
+            .filter(|p| p.node == Some(node) && victims.contains(&pod_name(wl, p.id)))
+            .map(|p| p.id)
+            .collect();
+        for id in &gone {
+            l.pods.remove(*id);
+        }
+        while l.pods.active() < l.pods.desired {
+            l.pods.create(now);
+            world.pending_created += 1;
+        }
+        if !gone.is_empty() {
+            let node_name = world.cluster.index_of(node).map_or(String::new(), |i| world.cluster.infos[i].name.clone());
+            world.decisions.push(Decision {
+                time_ms: now,
+                controller: "scheduler".into(),
+                object: format!("deployment/{}", by.deployment.name),
+                action: "preempt".into(),
+                from: gone.len() as u32,
+                to: 0,
+                reason: format!(
+                    "no node fits a pod of {}: pre-empted {} {} placeholder pods (priority {}) on {node_name}",
+                    by.name,
+                    gone.len(),
+                    wl.name,
+                    wl.deployment.priority
+                ),
+            });
+        }
     }
 }
 

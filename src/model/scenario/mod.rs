@@ -105,6 +105,9 @@ pub struct Workload {
     pub metrics: MetricsConfig,
     /// The HPA or ScaledObject that scales it, if any.
     pub autoscaler: Option<PodAutoscaler>,
+    /// A headroom placeholder: a negative-priority Deployment with no traffic, whose pods hold
+    /// room that real pods pre-empt (not reported as a workload).
+    pub placeholder: bool,
 }
 
 /// A validated scenario.
@@ -489,6 +492,7 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
             pods,
             metrics,
             autoscaler: None,
+            placeholder: false,
         });
     }
 
@@ -515,6 +519,44 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
                 "workloads.{name}.signals: no HPA or ScaledObject scales this workload; bindings unused"
             ));
         }
+    }
+    // Deployments that are no workload: negative-priority ones are headroom placeholders (the
+    // "pause pods" practice), the others are not simulated.
+    for d in &manifests.deployments {
+        if workloads.iter().any(|w| w.deployment.name == d.name) {
+            continue;
+        }
+        if d.priority >= 0 {
+            warnings.push(format!(
+                "Deployment {:?} ({}) is not a workload of the scenario; not simulated",
+                d.name,
+                d.source.display()
+            ));
+            continue;
+        }
+        notes.push(format!(
+            "Deployment {:?}: {} headroom placeholder pods (priority {}, pre-empted by real pods)",
+            d.name, d.replicas, d.priority
+        ));
+        workloads.push(Workload {
+            name: d.name.clone(),
+            deployment: d.clone(),
+            profile: ServiceProfile {
+                concurrency: 1,
+                service_ms: 1.0,
+                cpu_per_request: 0.0,
+                idle_cpu: 0.0,
+                timeout_ms: 1000.0,
+                queued: false,
+            },
+            slo_latency_ms: slo.latency_ms,
+            demand: Trace::constant(start, end, 0.0)?,
+            noise_cv: None,
+            pods: PodTiming { startup: DurationDist::Fixed(1_000), readiness_delay_ms: 0, termination_grace_ms: 0 },
+            metrics: MetricsConfig { scrape_ms: DEFAULT_SCRAPE_MS, resource_window_ms: DEFAULT_RESOURCE_WINDOW_MS },
+            autoscaler: None,
+            placeholder: true,
+        });
     }
     let c = &raw.controllers;
     let defaults = HpaConfig::default();

@@ -131,6 +131,7 @@ pub fn karpenter_pod(d: &Deployment, name: &str) -> kp::Pod {
     let mut pod =
         kp::Pod::new(name, (d.requests.cpu * 1000.0).round() as u64, d.requests.memory.round().max(0.0) as u64);
     pod.requirements = placement_requirements(&d.placement);
+    pod.priority = d.priority;
     pod.tolerations = d
         .placement
         .tolerations
