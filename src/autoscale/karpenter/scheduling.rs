@@ -224,7 +224,9 @@ pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
             if !total.fits_in(&n.allocatable) {
                 continue;
             }
-            if Requirements::from_labels(&n.labels).compatible(&pod.requirements, false).is_err() {
+            // Same as `Requirements::from_labels(labels).compatible(pod, false)`, without
+            // building the node's requirements for every pod.
+            if !pod.requirements.matches_labels(&n.labels) {
                 continue;
             }
             *used = total;
