@@ -10,6 +10,6 @@ pub mod yaml;
 
 pub use deployment::{Deployment, Manifests, Resources, load_manifests};
 pub use scenario::{
-    Fidelity, KarpenterSetup, NodeAutoscaling, NodeGroup, Overrides, Scenario, Scoring, Slo, SpikeEvent, SpotSettings,
-    Workload, karpenter_pod, load_scenario, load_scenario_with,
+    CaNodePool, ClusterAutoscalerSetup, Fidelity, KarpenterSetup, NodeAutoscaling, NodeGroup, Overrides, Scenario,
+    Scoring, Slo, SpikeEvent, SpotSettings, Workload, karpenter_pod, load_scenario, load_scenario_with,
 };

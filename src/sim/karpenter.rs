@@ -71,7 +71,7 @@ impl Karpenter {
 fn setup<'a>(world: &World<'a>) -> &'a KarpenterSetup {
     match &world.scenario.node_autoscaling {
         crate::model::NodeAutoscaling::Karpenter(k) => k,
-        crate::model::NodeAutoscaling::None => unreachable!("Karpenter state without a Karpenter setup"),
+        _ => unreachable!("Karpenter state without a Karpenter setup"),
     }
 }
 
