@@ -136,6 +136,14 @@ fn config(ctx: &Ctx<'_>, s: &ClusterAutoscalerSpec) -> Result<ca::AutoscalerConf
                 )
             })?);
         }
+        // The price expander needs a cloud pricing model that upstream only has for GCE/GKE.
+        if chain.contains(&ca::ExpanderKind::Price) {
+            return Err(ctx.field_err(
+                &f("expander"),
+                "the price expander exists only on GCE/GKE; AKS's cluster-autoscaler has no pricing model",
+                "use least-waste, random, most-pods, least-nodes or priority",
+            ));
+        }
         if chain.is_empty() {
             return Err(ctx.field_err(&f("expander"), "no expander given", "e.g. `expander: least-waste`"));
         }
