@@ -263,3 +263,19 @@ fn bad_node_pools_are_errors_naming_the_field_and_fix() {
     let f = Fixture::new("500m", &POOL.replace("MAX", "3"), "    expander: priority");
     expect_error(&f, &["cluster.cluster_autoscaler.priorities"]);
 }
+
+#[test]
+fn nodes_late_past_max_provision_time_fail_the_scale_up_and_back_the_pool_off() {
+    // Nodes take 120 s; the autoscaler gives up on them after 60 s.
+    let f = Fixture::new("500m", &POOL.replace("MAX", "10"), "    max_node_provision_time: 1m");
+    f.run_ok();
+    let rows = f.rows("cluster-autoscaler");
+    let failed = rows.iter().find(|r| r.action == "scale-up-failed").expect("a failed scale-up");
+    assert!(failed.reason.contains("max-node-provision-time"), "{}", failed.reason);
+    let first_up = rows.iter().find(|r| r.action == "scale-up").unwrap();
+    assert!(failed.at_s > first_up.at_s + 60 && failed.at_s <= first_up.at_s + 70, "{failed:?} after {first_up:?}");
+    // No node ever becomes Ready, and the pool is not scaled up again during the 5 min backoff.
+    assert!(!rows.iter().any(|r| r.action == "ready"), "{rows:#?}");
+    let next = rows.iter().filter(|r| r.action == "scale-up" && r.at_s > failed.at_s).map(|r| r.at_s).min();
+    assert!(next.is_none_or(|t| t >= failed.at_s + 300), "{rows:#?}");
+}
