@@ -98,24 +98,7 @@ impl Cluster {
         for g in groups {
             let instance_type = g.instance_type.clone().unwrap_or_else(|| "unspecified".into());
             for i in 0..g.count {
-                let name = format!("{}-{i}", g.pool);
-                let allocatable = scheduler::Resources::new(
-                    milli(g.allocatable.cpu),
-                    g.allocatable.memory.round() as i64,
-                    g.max_pods as i64,
-                );
-                let mut info = NodeInfo::new(&name, allocatable)
-                    .label("kubernetes.io/hostname", &name)
-                    .label("kubernetes.io/os", "linux")
-                    .label("kubernetes.azure.com/agentpool", &g.pool)
-                    .label("agentpool", &g.pool)
-                    .label("node.kubernetes.io/instance-type", &instance_type);
-                for (k, v) in &g.labels {
-                    info = info.label(k, v);
-                }
-                for (k, v, e) in &g.taints {
-                    info = info.taint(Taint::new(k, v, effect(e)));
-                }
+                let info = group_node_info(g, &format!("{}-{i}", g.pool));
                 let id = c.add(
                     NewNode {
                         info,
@@ -261,6 +244,27 @@ impl Cluster {
             Err(e) => format!("{e:?}"),
         }
     }
+}
+
+/// The scheduler's view of a new node `name` of group `g`: its allocatable, the well-known
+/// labels a real node carries (AKS's agentpool labels), the group's labels and taints.
+pub fn group_node_info(g: &NodeGroup, name: &str) -> NodeInfo {
+    let instance_type = g.instance_type.as_deref().unwrap_or("unspecified");
+    let allocatable =
+        scheduler::Resources::new(milli(g.allocatable.cpu), g.allocatable.memory.round() as i64, g.max_pods as i64);
+    let mut info = NodeInfo::new(name, allocatable)
+        .label("kubernetes.io/hostname", name)
+        .label("kubernetes.io/os", "linux")
+        .label("kubernetes.azure.com/agentpool", &g.pool)
+        .label("agentpool", &g.pool)
+        .label("node.kubernetes.io/instance-type", instance_type);
+    for (k, v) in &g.labels {
+        info = info.label(k, v);
+    }
+    for (k, v, e) in &g.taints {
+        info = info.taint(Taint::new(k, v, effect(e)));
+    }
+    info
 }
 
 fn life(info: &NodeInfo, m: &NodeMeta, end_ms: Millis) -> crate::sim::NodeLife {

@@ -10,7 +10,7 @@ pub mod yaml;
 
 pub use deployment::{Deployment, Manifests, Resources, load_manifests};
 pub use scenario::{
-    CommitmentKind, ExistingCommitment, Fidelity, KarpenterSetup, NodeAutoscaling, NodeGroup, Overrides, Scenario,
-    ScenarioCatalog, Scoring, Slo, SpikeEvent, SpotSettings, Workload, karpenter_pod, load_scenario,
-    load_scenario_with,
+    CaNodePool, ClusterAutoscalerSetup, CommitmentKind, ExistingCommitment, Fidelity, KarpenterSetup, NodeAutoscaling,
+    NodeGroup, Overrides, Scenario, ScenarioCatalog, Scoring, Slo, SpikeEvent, SpotSettings, Workload, karpenter_pod,
+    load_scenario, load_scenario_with,
 };

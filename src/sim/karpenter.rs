@@ -6,8 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use rand::RngExt;
-
 use super::{Event, Live, World, bind_pending, pod_name};
 use crate::autoscale::karpenter::{
     self as kp, CapacityType, ClusterNode, Command, DisruptionInput, ExistingNode, NewNodeClaim, PoolUsage,
@@ -16,7 +14,7 @@ use crate::autoscale::karpenter::{
 use crate::cluster::scheduler::{self, NodeInfo};
 use crate::cluster::{NewNode, NodeId};
 use crate::engine::{Millis, StreamRng};
-use crate::model::{KarpenterSetup, SpotSettings};
+use crate::model::KarpenterSetup;
 
 use super::pods::PodState;
 use super::result::Decision;
@@ -41,19 +39,16 @@ pub(super) struct Karpenter {
     /// another node becomes consolidatable: until either changes, a new pass finds nothing too.
     quiet: Option<(u64, Millis)>,
     launch_rng: StreamRng,
-    spot_rng: StreamRng,
     /// Node names per pool: `<pool>-<n>`.
     launched: BTreeMap<String, u64>,
     /// Workloads already reported as unschedulable (one decision each).
     unschedulable_reported: Vec<bool>,
     /// Workloads reported as pending at a pool's limits (again once they have fitted).
     at_limit_reported: Vec<bool>,
-    /// Nodes being drained (each is drained once).
-    draining: std::collections::BTreeSet<NodeId>,
 }
 
 impl Karpenter {
-    pub(super) fn new(launch_rng: StreamRng, spot_rng: StreamRng, workloads: usize) -> Self {
+    pub(super) fn new(launch_rng: StreamRng, workloads: usize) -> Self {
         Karpenter {
             batch: None,
             batch_generation: 0,
@@ -62,11 +57,9 @@ impl Karpenter {
             replacing: Vec::new(),
             quiet: None,
             launch_rng,
-            spot_rng,
             launched: BTreeMap::new(),
             unschedulable_reported: vec![false; workloads],
             at_limit_reported: vec![false; workloads],
-            draining: std::collections::BTreeSet::new(),
         }
     }
 }
@@ -74,7 +67,7 @@ impl Karpenter {
 fn setup<'a>(world: &World<'a>) -> &'a KarpenterSetup {
     match &world.scenario.node_autoscaling {
         crate::model::NodeAutoscaling::Karpenter(k) => k,
-        crate::model::NodeAutoscaling::None => unreachable!("Karpenter state without a Karpenter setup"),
+        _ => unreachable!("Karpenter state without a Karpenter setup"),
     }
 }
 
@@ -339,26 +332,9 @@ fn launch(world: &mut World<'_>, claim: &NewNodeClaim, now: Millis, why: &str) -
             .and_then(|o| o.eviction_band.as_deref())
             .and_then(crate::pricing::EvictionBand::parse)
             .unwrap_or(world.scenario.spot.default_band);
-        schedule_spot_eviction(world, id, band, now);
+        super::nodes::schedule_spot_eviction(world, id, band, now);
     }
     Some(id)
-}
-
-/// Draws when a spot node is evicted: exponential with the band's hourly probability.
-fn schedule_spot_eviction(world: &mut World<'_>, id: NodeId, band: crate::pricing::EvictionBand, now: Millis) {
-    let spot = world.scenario.spot;
-    if !spot.interruptions {
-        return;
-    }
-    let k = world.karpenter.as_mut().unwrap();
-    let p: f64 = SpotSettings::hourly_probability(band);
-    let rate_per_ms = -(1.0 - p).ln() / 3_600_000.0;
-    let u: f64 = k.spot_rng.random::<f64>();
-    let after = (-(1.0 - u).ln() / rate_per_ms).min(1e15) as Millis;
-    let notice_at = (now + after).saturating_sub(spot.notice_ms).max(now);
-    if notice_at < world.scenario.duration_ms {
-        world.events.schedule(notice_at, Event::SpotNotice(id).priority(), Event::SpotNotice(id));
-    }
 }
 
 /// A node finished booting: pods may land on it; replacements waiting for it go ahead.
@@ -385,115 +361,10 @@ pub(super) fn node_ready(world: &mut World<'_>, live: &mut [Live], id: NodeId, n
     {
         let (_, candidates, why) = k.replacing.remove(pos);
         for c in candidates {
-            drain(world, live, c, now, None, &why);
+            super::nodes::drain(world, live, c, now, None, &why);
         }
     }
     bind_pending(world, live, now);
-}
-
-/// The spot VM gets its eviction notice: cordon, drain within the notice, then it is gone.
-pub(super) fn spot_notice(world: &mut World<'_>, live: &mut [Live], id: NodeId, now: Millis) {
-    let Some(i) = world.cluster.index_of(id) else { return };
-    let notice = world.scenario.spot.notice_ms;
-    let why = format!(
-        "spot eviction of {} ({}): {} s notice",
-        world.cluster.infos[i].name,
-        world.cluster.meta[i].instance_type,
-        notice / 1000
-    );
-    drain(world, live, id, now, Some(notice), &why);
-}
-
-/// Cordons node `id` and evicts its pods (the ReplicaSets create replacements at once); the node
-/// is deleted when the last pod's grace period ends, or at `deadline` after now if given.
-pub(super) fn drain(
-    world: &mut World<'_>,
-    live: &mut [Live],
-    id: NodeId,
-    now: Millis,
-    deadline: Option<Millis>,
-    why: &str,
-) {
-    let Some(i) = world.cluster.index_of(id) else { return };
-    let first = world.karpenter.as_mut().is_none_or(|k| k.draining.insert(id));
-    if !first && deadline.is_none() {
-        return;
-    }
-    world.cluster.mark_deleting(id);
-    let name = world.cluster.infos[i].name.clone();
-    let pool = world.cluster.meta[i].pool.clone();
-    let mut gone_at = now;
-    let mut evicted = 0u32;
-    for (w, l) in live.iter_mut().enumerate() {
-        let wl = &world.scenario.workloads[w];
-        let on_node: Vec<u64> =
-            l.pods.pods.iter().filter(|p| p.node == Some(id) && p.is_active()).map(|p| p.id).collect();
-        if on_node.is_empty() {
-            continue;
-        }
-        super::catch_up(wl, l, now);
-        for pid in on_node {
-            let grace = wl.pods.termination_grace_ms;
-            let until = now + deadline.map_or(grace, |d| grace.min(d));
-            let p = l.pods.get_mut(pid).unwrap();
-            p.state = PodState::Terminating { until };
-            world.events.schedule(until, Event::PodGone(w, pid).priority(), Event::PodGone(w, pid));
-            gone_at = gone_at.max(until);
-            evicted += 1;
-        }
-        // The ReplicaSet replaces evicted pods.
-        while l.pods.active() < l.pods.desired {
-            l.pods.create(now);
-            world.pending_created += 1;
-        }
-    }
-    if let Some(d) = deadline {
-        gone_at = now + d;
-    }
-    let pool_nodes = world.cluster.meta.iter().filter(|m| m.pool == pool && !m.deleting).count() as u32;
-    world.decisions.push(Decision {
-        time_ms: now,
-        controller: "karpenter".into(),
-        object: format!("node/{name}"),
-        action: "drain".into(),
-        from: pool_nodes + 1,
-        to: pool_nodes,
-        reason: format!("{why}; {evicted} pods evicted"),
-    });
-    world.events.schedule(gone_at, Event::NodeGone(id).priority(), Event::NodeGone(id));
-    bind_pending(world, live, now);
-}
-
-/// The node's VM is deleted: billing stops.
-pub(super) fn node_gone(world: &mut World<'_>, live: &mut [Live], id: NodeId, now: Millis) {
-    let Some(i) = world.cluster.index_of(id) else { return };
-    // Pods still on it (a spot eviction cut their grace short) are gone with it.
-    for (w, l) in live.iter_mut().enumerate() {
-        let wl = &world.scenario.workloads[w];
-        let left: Vec<u64> = l.pods.pods.iter().filter(|p| p.node == Some(id)).map(|p| p.id).collect();
-        for pid in left {
-            l.pods.remove(pid);
-            world.cluster.release(id, &pod_name(wl, pid), now);
-        }
-    }
-    let name = world.cluster.infos[i].name.clone();
-    let life_s = (now - world.cluster.meta[i].launched_ms) as f64 / 1000.0;
-    world.cluster.remove(id, now);
-    if let Some(k) = world.karpenter.as_mut() {
-        k.draining.remove(&id);
-    }
-    world.decisions.push(Decision {
-        time_ms: now,
-        controller: "karpenter".into(),
-        object: format!("node/{name}"),
-        action: "terminate".into(),
-        from: 1,
-        to: 0,
-        reason: format!("VM deleted after {:.1} h", life_s / 3600.0),
-    });
-    if live.iter().any(|l| l.pods.pending() > 0) {
-        trigger(world, now);
-    }
 }
 
 /// The disruption controller's 10 s loop.
@@ -532,7 +403,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
         && at <= now
     {
         let name = world.cluster.infos[world.cluster.index_of(id).unwrap()].name.clone();
-        drain(world, live, id, now, None, &format!("{name} reached its NodePool's expireAfter"));
+        super::nodes::drain(world, live, id, now, None, &format!("{name} reached its NodePool's expireAfter"));
         return;
     }
     if let Some((v, wake)) = world.karpenter.as_ref().and_then(|k| k.quiet)
@@ -665,7 +536,7 @@ fn execute(world: &mut World<'_>, live: &mut [Live], cmd: &Command, now: Millis)
         None => {
             let why = format!("{what}: delete {}, saving {saving:.4} $/h", cmd.candidates.join(", "));
             for id in ids {
-                drain(world, live, id, now, None, &why);
+                super::nodes::drain(world, live, id, now, None, &why);
             }
         }
         Some(claim) => {
@@ -678,7 +549,7 @@ fn execute(world: &mut World<'_>, live: &mut [Live], cmd: &Command, now: Millis)
                 Some(r) => world.karpenter.as_mut().unwrap().replacing.push((r, ids, why)),
                 None => {
                     for id in ids {
-                        drain(world, live, id, now, None, &why);
+                        super::nodes::drain(world, live, id, now, None, &why);
                     }
                 }
             }

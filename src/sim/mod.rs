@@ -3,8 +3,10 @@
 //! A run is single-threaded and deterministic: the same scenario and seed give the same
 //! [`RunResult`], bit for bit.
 
+mod cluster_autoscaler;
 mod controllers;
 mod karpenter;
+mod nodes;
 mod pods;
 mod result;
 mod signals;
@@ -69,6 +71,8 @@ enum Loop {
     KedaPoll(usize),
     /// Karpenter's disruption controller.
     Disruption,
+    /// The Cluster Autoscaler's scan.
+    ClusterAutoscaler,
 }
 
 enum Queue {
@@ -137,6 +141,11 @@ struct World<'a> {
     events: EventQueue<Event>,
     decisions: Vec<Decision>,
     karpenter: Option<karpenter::Karpenter>,
+    cluster_autoscaler: Option<cluster_autoscaler::ClusterAutoscaler>,
+    /// Draws of spot evictions (either node autoscaler's spot nodes).
+    spot_rng: StreamRng,
+    /// Nodes being drained (each is drained once).
+    draining: std::collections::BTreeSet<NodeId>,
     /// Pods created unbound so far (a node autoscaler looks at the new ones).
     pending_created: u64,
     /// Workloads no node could ever take.
@@ -155,6 +164,9 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         events: EventQueue::with_capacity(scenario.workloads.len() * 8),
         decisions: Vec::new(),
         karpenter: None,
+        cluster_autoscaler: None,
+        spot_rng: streams.stream("spot-eviction"),
+        draining: std::collections::BTreeSet::new(),
         pending_created: 0,
         unschedulable: Vec::new(),
     };
@@ -162,15 +174,22 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     let mut loops = vec![Loop::Output];
     lanes.add(Lane::new(scenario.output_step_ms, scenario.output_step_ms));
     if let crate::model::NodeAutoscaling::Karpenter(_) = &scenario.node_autoscaling {
-        world.karpenter = Some(karpenter::Karpenter::new(
-            streams.stream("karpenter-launch"),
-            streams.stream("spot-eviction"),
-            scenario.workloads.len(),
-        ));
+        world.karpenter = Some(karpenter::Karpenter::new(streams.stream("karpenter-launch"), scenario.workloads.len()));
         let period = crate::autoscale::karpenter::disruption::POLL_PERIOD_MS;
         let phase = streams.stream("controller-phase/karpenter-disruption").random_range(0..period);
         lanes.add(Lane::new(phase, period));
         loops.push(Loop::Disruption);
+    }
+    if let crate::model::NodeAutoscaling::ClusterAutoscaler(ca) = &scenario.node_autoscaling {
+        world.cluster_autoscaler = Some(cluster_autoscaler::ClusterAutoscaler::new(
+            &world,
+            streams.stream("cluster-autoscaler-launch"),
+            streams.stream("cluster-autoscaler-expander"),
+        ));
+        let period = ca.config.scan_interval;
+        let phase = streams.stream("controller-phase/cluster-autoscaler").random_range(0..period);
+        lanes.add(Lane::new(phase, period));
+        loops.push(Loop::ClusterAutoscaler);
     }
     let mut live = Vec::with_capacity(scenario.workloads.len());
     for (w, wl) in scenario.workloads.iter().enumerate() {
@@ -284,6 +303,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
                 Loop::Hpa(w) => run_hpa(&mut world, &mut live, w, now),
                 Loop::KedaPoll(w) => run_keda_poll(&mut world, &mut live, w, now),
                 Loop::Disruption => karpenter::disruption_pass(&mut world, &mut live, now),
+                Loop::ClusterAutoscaler => cluster_autoscaler::scan(&mut world, &mut live, now),
             }
             lanes.advance(i);
         }
@@ -343,6 +363,9 @@ fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
     }
     if world.karpenter.is_some() {
         karpenter::warm_start(world, live);
+    }
+    if world.cluster_autoscaler.is_some() {
+        cluster_autoscaler::warm_start(world, live);
     }
     for (w, l) in live.iter_mut().enumerate() {
         let wl = &world.scenario.workloads[w];
@@ -421,9 +444,10 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
             }
         }
         Event::Provision(generation) => karpenter::provision(world, live, generation, now),
-        Event::NodeReady(id) => karpenter::node_ready(world, live, id, now),
-        Event::SpotNotice(id) => karpenter::spot_notice(world, live, id, now),
-        Event::NodeGone(id) => karpenter::node_gone(world, live, id, now),
+        Event::NodeReady(id) if world.karpenter.is_some() => karpenter::node_ready(world, live, id, now),
+        Event::NodeReady(id) => cluster_autoscaler::node_ready(world, live, id, now),
+        Event::SpotNotice(id) => nodes::spot_notice(world, live, id, now),
+        Event::NodeGone(id) => nodes::node_gone(world, live, id, now),
     }
 }
 

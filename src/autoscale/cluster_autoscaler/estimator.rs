@@ -189,6 +189,9 @@ pub fn estimate(pods: &[Pod], group: &NodeGroup, node_limit: Option<u32>) -> Est
 /// Whether `pod` fits an empty template node of `group` on its own (the scale-up predicate
 /// check that decides which pods a group can help at all).
 pub fn fits_template(pod: &Pod, group: &NodeGroup) -> bool {
+    if !pod.allowed_on(&group.id) {
+        return false;
+    }
     let mut st = State { group, nodes: Vec::new() };
     st.add_node();
     st.fits(pod, 0)

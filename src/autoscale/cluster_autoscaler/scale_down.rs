@@ -110,6 +110,7 @@ pub struct ScaleDownPlan {
 
 struct Dest {
     name: String,
+    group_id: String,
     free: Requests,
     pods_left: u32,
     ports: Vec<u16>,
@@ -117,7 +118,8 @@ struct Dest {
 
 impl Dest {
     fn take(&mut self, p: &Pod) -> bool {
-        if p.requests.milli_cpu > self.free.milli_cpu
+        if !p.allowed_on(&self.group_id)
+            || p.requests.milli_cpu > self.free.milli_cpu
             || p.requests.memory > self.free.memory
             || self.pods_left == 0
             || p.host_ports.iter().any(|x| self.ports.contains(x))
@@ -159,6 +161,7 @@ pub fn plan_scale_down(state: &mut ScaleDownState, input: &ScaleDownInput) -> Sc
             let used = n.requested(now);
             Dest {
                 name: n.name.clone(),
+                group_id: n.group_id.clone(),
                 free: Requests::new(
                     n.allocatable.milli_cpu.saturating_sub(used.milli_cpu),
                     n.allocatable.memory.saturating_sub(used.memory),

@@ -74,6 +74,7 @@ pub struct ScaleUpOutcome {
 
 /// Free room on a node (existing or upcoming) for the schedulability filter.
 struct Room {
+    group_id: String,
     alloc: Allocatable,
     used: Requests,
     pods: u32,
@@ -83,7 +84,8 @@ struct Room {
 impl Room {
     fn take(&mut self, p: &Pod) -> bool {
         let used = self.used.saturating_add(p.requests);
-        if used.milli_cpu > self.alloc.milli_cpu
+        if !p.allowed_on(&self.group_id)
+            || used.milli_cpu > self.alloc.milli_cpu
             || used.memory > self.alloc.memory
             || self.pods + 1 > self.alloc.pods
             || p.host_ports.iter().any(|x| self.ports.contains(x))
@@ -103,6 +105,7 @@ fn rooms(input: &ScaleUpInput) -> Vec<Room> {
         .iter()
         .filter(|n| n.ready && !n.being_deleted)
         .map(|n| Room {
+            group_id: n.group_id.clone(),
             alloc: n.allocatable,
             used: n.requested(input.now),
             pods: n.pods.iter().filter(|p| !p.is_long_terminating(input.now)).count() as u32,
@@ -113,6 +116,7 @@ fn rooms(input: &ScaleUpInput) -> Vec<Room> {
         let registered = input.nodes.iter().filter(|n| n.group_id == g.id).count() as u32;
         for _ in registered..g.target_size {
             rooms.push(Room {
+                group_id: g.id.clone(),
                 alloc: g.allocatable,
                 used: g.daemonset_requests,
                 pods: g.daemonset_pods,

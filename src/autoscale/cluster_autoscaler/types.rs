@@ -129,9 +129,19 @@ pub struct Pod {
     /// Something blocks eviction (PDB with no budget, local storage, no controller,
     /// `safe-to-evict: false`, kube-system without PDB): the node cannot be drained.
     pub blocks_scale_down: bool,
+    /// Node groups (by id) whose nodes pass the pod's non-resource scheduler predicates
+    /// (taints, node selector, affinity), evaluated by the caller against each group's template
+    /// labels and taints; `None` = every group. CA runs the scheduler's filters on template
+    /// nodes; this library checks resources itself and takes the rest as this list.
+    pub allowed_groups: Option<Vec<String>>,
 }
 
 impl Pod {
+    /// Whether the pod may run on a node of `group_id` (predicates other than resources).
+    pub fn allowed_on(&self, group_id: &str) -> bool {
+        self.allowed_groups.as_ref().is_none_or(|g| g.iter().any(|x| x == group_id))
+    }
+
     /// A replicated pod with the given requests, priority 0, created at time 0.
     pub fn new(name: impl Into<String>, milli_cpu: u64, memory: u64) -> Self {
         Pod {
@@ -145,6 +155,7 @@ impl Pod {
             created_at: 0,
             deletion: None,
             blocks_scale_down: false,
+            allowed_groups: None,
         }
     }
 

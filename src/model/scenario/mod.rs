@@ -1,10 +1,12 @@
 //! The capsim Scenario file (DESIGN §4): raw serde schema (unknown fields are errors) and its
 //! validation into typed values. Relative paths resolve against the scenario file's folder.
 
+mod cluster_autoscaler;
 mod commitments;
 mod node_autoscaling;
 mod schema;
 
+pub use cluster_autoscaler::{CaNodePool, ClusterAutoscalerSetup, SPOT_KEY, default_provisioning_latency};
 pub use commitments::{CommitmentKind, ExistingCommitment};
 pub use node_autoscaling::{
     KarpenterSetup, NodeAutoscaling, SpotSettings, base_allocatable, default_launch_latency, instance_type,
@@ -664,6 +666,23 @@ pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario
         &spot,
         &mut warnings,
     )?;
+    let node_autoscaling = if raw.cluster.autoscaler == Some(NodeAutoscalerKind::ClusterAutoscaler) {
+        NodeAutoscaling::ClusterAutoscaler(Box::new(cluster_autoscaler::setup(
+            &ctx,
+            &raw.cluster,
+            model,
+            catalog.as_ref(),
+            &manifests,
+        )?))
+    } else if !raw.cluster.node_pools.is_empty() || raw.cluster.cluster_autoscaler.is_some() {
+        return Err(ctx.field_err(
+            if raw.cluster.node_pools.is_empty() { "cluster.cluster_autoscaler" } else { "cluster.node_pools" },
+            "node pools / Cluster Autoscaler settings given but the node autoscaler is not the Cluster Autoscaler",
+            "set `cluster.autoscaler: cluster_autoscaler`, or list fixed node groups under cluster.nodes",
+        ));
+    } else {
+        node_autoscaling
+    };
     if nodes.is_empty() && matches!(node_autoscaling, NodeAutoscaling::None) {
         return Err(ctx.field_err(
             "cluster.nodes",

@@ -59,6 +59,8 @@ pub enum NodeAutoscaling {
     #[default]
     None,
     Karpenter(Box<KarpenterSetup>),
+    /// Node pools scaled by the Cluster Autoscaler.
+    ClusterAutoscaler(Box<super::cluster_autoscaler::ClusterAutoscalerSetup>),
 }
 
 /// Zones offered by every instance type: the cloud's naming for three zones of the region.

@@ -277,6 +277,11 @@ pub(crate) struct ClusterSpec {
     pub(crate) autoscaler: Option<NodeAutoscalerKind>,
     #[serde(default)]
     pub(crate) karpenter: Option<KarpenterSpec>,
+    /// Node groups the Cluster Autoscaler scales (AKS node pools / VM scale sets).
+    #[serde(default)]
+    pub(crate) node_pools: Vec<NodePoolSpec>,
+    #[serde(default)]
+    pub(crate) cluster_autoscaler: Option<ClusterAutoscalerSpec>,
     #[serde(default)]
     pub(crate) spot: Option<SpotSpec>,
     /// How allocatable is derived for node groups that don't state it (default by cloud:
@@ -314,6 +319,74 @@ pub(crate) struct KarpenterSpec {
     pub(crate) max_pods: Option<u32>,
     #[serde(default)]
     pub(crate) spot_to_spot_consolidation: bool,
+}
+
+/// An AKS node pool the Cluster Autoscaler scales between `min` and `max`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NodePoolSpec {
+    pub(crate) name: String,
+    pub(crate) vm_size: String,
+    pub(crate) min: u32,
+    pub(crate) max: u32,
+    /// Nodes at the start of the run (default: `min`).
+    #[serde(default)]
+    pub(crate) count: Option<u32>,
+    /// Spot priority scale set: AKS adds its spot label and taint.
+    #[serde(default)]
+    pub(crate) spot: bool,
+    #[serde(default)]
+    pub(crate) max_pods: Option<u32>,
+    #[serde(default)]
+    pub(crate) labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) taints: Vec<TaintSpec>,
+}
+
+/// `--expander`: one name, a comma-separated chain, or a list.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum ExpanderSpec {
+    One(String),
+    Chain(Vec<String>),
+}
+
+/// Cluster Autoscaler flags (AKS `autoScalerProfile`); unset ones keep AKS's defaults.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClusterAutoscalerSpec {
+    #[serde(default)]
+    pub(crate) expander: Option<ExpanderSpec>,
+    #[serde(default)]
+    pub(crate) scan_interval: Option<Text>,
+    #[serde(default)]
+    pub(crate) scale_down_enabled: Option<bool>,
+    #[serde(default)]
+    pub(crate) scale_down_utilization_threshold: Option<f64>,
+    #[serde(default)]
+    pub(crate) scale_down_unneeded_time: Option<Text>,
+    #[serde(default)]
+    pub(crate) scale_down_unready_time: Option<Text>,
+    #[serde(default)]
+    pub(crate) scale_down_delay_after_add: Option<Text>,
+    #[serde(default)]
+    pub(crate) scale_down_delay_after_delete: Option<Text>,
+    #[serde(default)]
+    pub(crate) scale_down_delay_after_failure: Option<Text>,
+    #[serde(default)]
+    pub(crate) max_node_provision_time: Option<Text>,
+    #[serde(default)]
+    pub(crate) max_empty_bulk_delete: Option<u32>,
+    #[serde(default)]
+    pub(crate) new_pod_scale_up_delay: Option<Text>,
+    #[serde(default)]
+    pub(crate) max_nodes_total: Option<u32>,
+    /// Scale-up requested → node Ready (default gamma, mean 180 s, CV 0.22).
+    #[serde(default)]
+    pub(crate) provisioning_latency: Option<DurationSpec>,
+    /// The priority expander's ConfigMap: priority → regexes on node pool names.
+    #[serde(default)]
+    pub(crate) priorities: BTreeMap<i32, Vec<String>>,
 }
 
 #[derive(Deserialize)]
