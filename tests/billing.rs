@@ -223,6 +223,7 @@ fn scenario_with(extra: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let text = std::fs::read_to_string(format!("{root}/models/plugilo/scenario.yaml"))
         .unwrap()
         .replace("  - manifests\n", &format!("  - {root}/models/plugilo/manifests\n"))
+        .replace("  - nodepools\n", &format!("  - {root}/models/plugilo/nodepools\n"))
         .replace("file: ../../datasets/", &format!("file: {root}/datasets/"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("scenario.yaml");
