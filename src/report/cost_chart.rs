@@ -224,8 +224,12 @@ where
     root.fill(&WHITE).map_err(e)?;
     let (top, body) = root.split_vertically(90);
     draw_title(&top, &c.title, &c.subtitle).map_err(e)?;
-    let all = c.lines.iter().flat_map(|l| l.points.iter().copied());
-    let x1 = all.clone().map(|p| p.0).fold(1e-6, f64::max);
+    // Show the region that matters: up to twice the furthest break-even (or optimum); far past
+    // it every line only climbs.
+    let full = c.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0)).fold(1e-6, f64::max);
+    let focus = c.lines.iter().map(|l| l.break_even.unwrap_or(l.optimum.0).max(l.optimum.0)).fold(0.0, f64::max);
+    let x1 = if focus > 0.0 { (2.0 * focus).min(full) } else { full };
+    let all = c.lines.iter().flat_map(|l| l.points.iter().copied()).filter(|p| p.0 <= x1);
     let ymin = all.clone().map(|p| p.1).fold(c.baseline, f64::min) * 0.9;
     let ymax = all.map(|p| p.1).fold(c.baseline, f64::max) * 1.05;
     let mut chart = ChartBuilder::on(&body)
@@ -258,7 +262,7 @@ where
         // Where lines coincide (every plan past full coverage) the later, thinner one stays visible.
         let width = 6u32.saturating_sub(2 * k as u32).max(2);
         chart
-            .draw_series(LineSeries::new(l.points.clone(), colour.stroke_width(width)))
+            .draw_series(LineSeries::new(l.points.iter().copied().filter(|p| p.0 <= x1), colour.stroke_width(width)))
             .map_err(e)?
             .label(l.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 30, y)], colour.stroke_width(3)));
@@ -278,7 +282,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerLeft)
+        .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(GREY)
         .label_font(("sans-serif", 20))
