@@ -1,6 +1,8 @@
 //! One simulated year of the bundled example (11 workloads, 1-minute NASA trace repeated to a
-//! year, fluid service model, hourly output), on one core: with fixed replicas, and with its
-//! HPAs and ScaledObjects.
+//! year, fluid service model, hourly output), on one core: with fixed replicas on fixed nodes,
+//! with its HPAs and ScaledObjects on fixed nodes, and the full example (pod autoscaling and
+//! Karpenter with consolidation and spot evictions). Billing is measured with the run outputs
+//! (`capsim run`), not here.
 use std::hint::black_box;
 use std::path::Path;
 
@@ -8,23 +10,28 @@ use capsim::model::{Overrides, load_scenario_with};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn year(c: &mut Criterion) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo/scenario.yaml");
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo");
     let overrides = Overrides {
         duration: Some("365d".into()),
         output_step: Some("1h".into()),
         fidelity: None,
         fixed_replicas: false,
     };
-    let autoscaled = load_scenario_with(&path, &overrides).expect("bundled example loads");
+    let fixed_nodes_path = models.join("scenario-fixed-nodes.yaml");
+    let autoscaled = load_scenario_with(&fixed_nodes_path, &overrides).expect("bundled example loads");
     let mut fixed = autoscaled.clone();
     for w in &mut fixed.workloads {
         w.autoscaler = None;
     }
+    let full = load_scenario_with(&models.join("scenario.yaml"), &overrides).expect("bundled example loads");
     let mut group = c.benchmark_group("plugilo_year");
     group.sample_size(10);
     group.bench_function("fixed_replicas", |b| b.iter(|| black_box(capsim::sim::run(&fixed, None).unwrap())));
     group.bench_function("pod_autoscaling", |b| b.iter(|| black_box(capsim::sim::run(&autoscaled, None).unwrap())));
-    group.bench_function("load_scenario", |b| b.iter(|| black_box(load_scenario_with(&path, &overrides).unwrap())));
+    group.bench_function("karpenter", |b| b.iter(|| black_box(capsim::sim::run(&full, None).unwrap())));
+    group.bench_function("load_scenario", |b| {
+        b.iter(|| black_box(load_scenario_with(&fixed_nodes_path, &overrides).unwrap()))
+    });
     group.finish();
 }
 
