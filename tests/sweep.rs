@@ -94,9 +94,8 @@ impl Fixture {
         std::fs::read_to_string(self.path(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
     fn sweep(&self, out: &str, extra: &[&str]) -> Output {
-        let mut args = vec!["sweep", self.path("sweep.yaml").to_str().unwrap().to_string().leak() as &str];
-        let out = self.path(out);
-        args.extend(["--out", out.to_str().unwrap()]);
+        let (sweep, out) = (self.path("sweep.yaml"), self.path(out));
+        let mut args = vec!["sweep", sweep.to_str().unwrap(), "--out", out.to_str().unwrap()];
         args.extend(extra);
         capsim(&args)
     }

@@ -63,7 +63,7 @@ impl Dist {
                         "write both bounds the same way",
                     ));
                 }
-                if !(low <= high) {
+                if low > high {
                     return Err(err(
                         format!(
                             "the lower bound {} is above the upper bound {}",
@@ -321,7 +321,7 @@ mod tests {
             let (edits, drawn) = f.draw(&streams);
             assert_eq!(f.draw(&streams), (edits.clone(), drawn.clone()), "same stream, same future");
             let at = parse_duration(&drawn[0]).unwrap();
-            assert!((86_400_000..=172_800_000).contains(&at) && at % 1000 == 0, "{}", drawn[0]);
+            assert!((86_400_000..=172_800_000).contains(&at) && at.is_multiple_of(1000), "{}", drawn[0]);
             seen_factors.insert(drawn[1].clone());
             let hold = parse_duration(&drawn[2]).unwrap();
             assert!((600_000..=1_800_000).contains(&hold));
