@@ -50,7 +50,7 @@ pub fn segments(path: &str) -> Result<Vec<String>, PathError> {
 }
 
 /// Walks to the parent of the last segment, returning it and the last segment.
-fn parent_mut<'a>(doc: &'a mut Value, path: &str) -> Result<(&'a mut Value, String), PathError> {
+fn parent_mut<'a>(doc: &'a mut Value, path: &str) -> Result<(&'a mut Value, String, String), PathError> {
     let segs = segments(path)?;
     let (last, init) = segs.split_last().expect("segments returns at least one");
     let mut here = doc;
@@ -62,7 +62,7 @@ fn parent_mut<'a>(doc: &'a mut Value, path: &str) -> Result<(&'a mut Value, Stri
         }
         walked.push_str(seg);
     }
-    Ok((here, last.clone()))
+    Ok((here, last.clone(), walked))
 }
 
 fn step<'a>(here: &'a mut Value, seg: &str, walked: &str, path: &str) -> Result<&'a mut Value, PathError> {
@@ -117,20 +117,10 @@ fn kind(v: &Value) -> &'static str {
 
 /// Applies one edit in place.
 pub fn apply(doc: &mut Value, edit: &Edit) -> Result<(), PathError> {
-    let (parent, last) = parent_mut(doc, edit.path())?;
+    let (parent, last, walked) = parent_mut(doc, edit.path())?;
     let slot: &mut Value = match parent {
         Value::Object(map) => map.entry(last.clone()).or_insert(Value::Null),
-        Value::Array(list) => {
-            let len = list.len();
-            let i = index(&last, len, "the list", edit.path())?;
-            &mut list[i]
-        }
-        other => {
-            return Err(PathError {
-                problem: format!("{}: the parent is a {}, not a mapping or list", edit.path(), kind(other)),
-                fix: "shorten the path".into(),
-            });
-        }
+        parent => step(parent, &last, &walked, edit.path())?,
     };
     match edit {
         Edit::Set { value, .. } => *slot = value.clone(),

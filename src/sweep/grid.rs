@@ -257,7 +257,14 @@ pub fn load_plan(path: &Path) -> Result<Plan> {
         h.write(c.id.as_bytes());
         h.write(&c.seed.to_le_bytes());
         for e in &c.edits {
-            h.write(format!("{e:?}").as_bytes());
+            let (op, value) = match e {
+                Edit::Set { value, .. } => ("set", value.to_string()),
+                Edit::Push { value, .. } => ("push", value.to_string()),
+                Edit::Multiply { factor, default, .. } => ("multiply", format!("{factor:?} {default:?}")),
+            };
+            h.write(op.as_bytes());
+            h.write(e.path().as_bytes());
+            h.write(value.as_bytes());
         }
     }
     let digest = h.finish();
