@@ -357,6 +357,8 @@ fn bad_sweep_files_name_the_file_the_field_and_the_fix() {
             "workloads.web.traffic.noise: 0.3",
             &["cell c0000-r00", "unknown field `noise`", "check their spelling: workloads.web.traffic.noise"],
         ),
+        // A file the edited scenario refers to keeps its name.
+        ("slo.target: 0.95", "traces.t.file: missing.csv", &["cell c0000-r00", "missing.csv", "cannot read"]),
         // A value the scenario loader rejects.
         ("slo.target: 0.95", "slo.target: 1.5", &["cell c0000-r00", "field `slo.target`", "not a share in (0, 1]"]),
     ];

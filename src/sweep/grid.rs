@@ -82,10 +82,14 @@ impl Base {
             Some(Place::Field(f)) | Some(Place::LineField { field: f, .. }) => format!(" field `{f}`:"),
             _ => String::new(),
         };
-        let added: Vec<&str> =
-            cell.edits.iter().map(Edit::path).filter(|p| !doc::exists(&self.doc, p)).collect::<Vec<_>>();
-        let mut added = added;
+        let mut added: Vec<&str> = cell.edits.iter().map(Edit::path).filter(|p| !doc::exists(&self.doc, p)).collect();
+        added.sort_unstable();
         added.dedup();
+        // A problem in another file the scenario refers to (a trace, a manifest) keeps its name.
+        let other_file = match &e.file {
+            Some(f) if *f != self.path => format!(" {}:", f.display()),
+            _ => String::new(),
+        };
         let mut fix = e.fix.clone().unwrap_or_else(|| "check the values the sweep sets".into());
         if !added.is_empty() {
             fix.push_str(&format!(
@@ -94,7 +98,7 @@ impl Base {
             ));
         }
         Error::new(format!(
-            "cell {} ({}): the scenario made from {} is invalid:{field} {}",
+            "cell {} ({}): the scenario made from {} is invalid:{other_file}{field} {}",
             cell.id,
             describe(cell),
             self.path.display(),
