@@ -77,6 +77,17 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         upfront: f64,
     },
+    /// Run a sweep file (grid × replications of futures) in parallel; write results.csv.
+    Sweep(SweepArgs),
+    /// Combine the parts of a sharded sweep into one results.csv, checking every cell is there once.
+    Merge {
+        /// Folders the shards wrote to (their --out).
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output file; default: results.csv in the first folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Instance catalogs with prices: list the bundled ones, show one, import Azure Retail Prices.
     Catalog {
         #[command(subcommand)]
@@ -309,6 +320,13 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Commit { inputs, catalog, region, out, downside_scale, upfront } => {
             commit_command(&inputs, catalog, region, out, downside_scale, upfront)
         }
+        Command::Sweep(args) => run_sweep_command(args),
+        Command::Merge { dirs, out } => {
+            let out = out.unwrap_or_else(|| dirs[0].join("results.csv"));
+            let m = crate::sweep::merge(&dirs, &out)?;
+            println!("merged {} cells from {} parts into {}", m.cells, m.parts, m.out.display());
+            Ok(())
+        }
         Command::Catalog { command } => {
             print!("{}", crate::pricing::run_catalog_command(command)?);
             Ok(())
@@ -515,4 +533,76 @@ fn print_validation(s: &Scenario) {
     for note in &s.notes {
         println!("  note: {note}");
     }
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// Sweep file (`kind: Sweep`).
+    sweep: PathBuf,
+    /// Output folder; default: out/sweeps/<sweep name>. Re-running into the same folder resumes.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads; default: all cores.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Run shard I of N (0-based, I in 0..N): every N-th cell from the I-th.
+    #[arg(long, conflicts_with = "shards")]
+    shard: Option<String>,
+    /// Run one of N shards, its index from JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or
+    /// AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long)]
+    shards: Option<usize>,
+    /// Test hook: stop after this many cells finish, as if killed.
+    #[arg(long, hide = true)]
+    stop_after: Option<usize>,
+}
+
+fn run_sweep_command(args: SweepArgs) -> Result<()> {
+    use crate::sweep::{RunOptions, Shard, SweepOptions};
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+
+    let shard = match (&args.shard, args.shards) {
+        (Some(s), _) => Shard::parse(s)?,
+        (None, Some(n)) => Shard::from_env(n, |k| std::env::var(k).ok())?,
+        (None, None) => Shard::default(),
+    };
+    if args.threads == Some(0) {
+        return Err(Error::new("--threads 0: at least one thread is needed").fix("omit --threads to use all cores"));
+    }
+    let plan = crate::sweep::load_plan(&args.sweep)?;
+    let out = args.out.unwrap_or_else(|| Path::new("out").join("sweeps").join(&plan.name));
+    let threads = crate::sweep::run::effective_threads(args.threads);
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} cells  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let report = crate::sweep::run_sweep(
+        &plan,
+        &SweepOptions { out, run: RunOptions { threads: args.threads, stop_after: args.stop_after }, shard },
+        &|done, total| {
+            bar.set_length(total as u64);
+            bar.set_position((done as u64).max(bar.position()));
+        },
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    let part = if shard.is_whole() { String::new() } else { format!(", shard {}/{}", shard.index, shard.count) };
+    println!(
+        "{}: {} cells ({} grid points × {} replications){part}: {} run, {} resumed, on {threads} threads in {:.1} s",
+        plan.name,
+        report.cells_total,
+        plan.grid_points,
+        plan.replications,
+        report.ran,
+        report.resumed,
+        started.elapsed().as_secs_f64()
+    );
+    println!("wrote {}", report.results.display());
+    Ok(())
 }

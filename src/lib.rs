@@ -13,6 +13,7 @@ pub mod model;
 pub mod pricing;
 pub mod report;
 pub mod sim;
+pub mod sweep;
 pub mod trace;
 pub mod traffic;
 

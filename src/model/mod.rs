@@ -12,5 +12,5 @@ pub use deployment::{Deployment, Manifests, Resources, load_manifests};
 pub use scenario::{
     CaNodePool, ClusterAutoscalerSetup, CommitmentKind, ExistingCommitment, Fidelity, KarpenterSetup, NodeAutoscaling,
     NodeGroup, Overrides, Scenario, ScenarioCatalog, Scoring, Slo, SpikeEvent, SpotSettings, Workload, karpenter_pod,
-    load_scenario, load_scenario_with,
+    load_scenario, load_scenario_from_str, load_scenario_with,
 };

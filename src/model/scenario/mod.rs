@@ -216,8 +216,14 @@ pub fn load_scenario(path: &Path) -> Result<Scenario> {
 
 /// Like [`load_scenario`], with some fields replaced first.
 pub fn load_scenario_with(path: &Path, overrides: &Overrides) -> Result<Scenario> {
-    let text = read_text(path)?;
-    let mut raw: ScenarioFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(path, &e, 0))?;
+    load_scenario_from_str(&read_text(path)?, path, overrides)
+}
+
+/// Like [`load_scenario_with`], from a document already in memory (e.g. one a sweep made by
+/// editing a base scenario). `path` names the document in errors, and relative paths in it
+/// resolve against `path`'s folder.
+pub fn load_scenario_from_str(text: &str, path: &Path, overrides: &Overrides) -> Result<Scenario> {
+    let mut raw: ScenarioFile = serde_saphyr::from_str(text).map_err(|e| yaml_error(path, &e, 0))?;
     if let Some(d) = &overrides.duration {
         raw.duration.value = d.clone();
     }
