@@ -79,6 +79,25 @@ enum Command {
     },
     /// Run a sweep file (grid × replications of futures) in parallel; write results.csv.
     Sweep(SweepArgs),
+    /// Recommend node pools and commitments: every candidate (instance family × spot pool ×
+    /// headroom) simulated across an ensemble of futures; the cheapest that meets the SLO in all
+    /// of them, with its NodePool YAML, commitments and the Pareto chart.
+    Recommend {
+        /// Scenario with Karpenter NodePools; default: the bundled example.
+        scenario: Option<PathBuf>,
+        /// Output folder; default: out/recommend/<scenario name>.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Simulate this long instead of the scenario's duration (e.g. 12d).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Headroom candidates: CPU cores of placeholder pods (0: none).
+        #[arg(long, default_value_t = 12)]
+        headroom_cpu: u32,
+    },
     /// Combine the parts of a sharded sweep into one results.csv, checking every cell is there once.
     Merge {
         /// Folders the shards wrote to (their --out).
@@ -321,6 +340,9 @@ fn dispatch(command: Command) -> Result<()> {
             commit_command(&inputs, catalog, region, out, downside_scale, upfront)
         }
         Command::Sweep(args) => run_sweep_command(args),
+        Command::Recommend { scenario, out, threads, duration, headroom_cpu } => {
+            recommend_command(scenario, out, threads, duration, headroom_cpu)
+        }
         Command::Merge { dirs, out } => {
             let out = out.unwrap_or_else(|| dirs[0].join("results.csv"));
             let m = crate::sweep::merge(&dirs, &out)?;
@@ -555,6 +577,68 @@ struct SweepArgs {
     /// Test hook: stop after this many cells finish, as if killed.
     #[arg(long, hide = true)]
     stop_after: Option<usize>,
+}
+
+fn recommend_command(
+    scenario: Option<PathBuf>,
+    out: Option<PathBuf>,
+    threads: Option<usize>,
+    duration: Option<String>,
+    headroom_cpu: u32,
+) -> Result<()> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use std::io::IsTerminal;
+    if threads == Some(0) {
+        return Err(Error::new("--threads 0: at least one thread is needed").fix("omit --threads to use all cores"));
+    }
+    let path = scenario.unwrap_or_else(default_scenario);
+    let name = crate::model::load_scenario(&path)?.name;
+    let out = out.unwrap_or_else(|| Path::new("out").join("recommend").join(&name));
+    let bar = ProgressBar::with_draw_target(
+        None,
+        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} runs  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let opts = crate::recommend::RecommendOptions { out: out.clone(), threads, duration, headroom_cpu };
+    let r = crate::recommend::recommend(&path, &opts, &|done, total| {
+        bar.set_length(total as u64);
+        bar.set_position((done as u64).max(bar.position()));
+    });
+    bar.finish_and_clear();
+    let r = r?;
+    crate::recommend::report::write(&out, &r)?;
+    println!(
+        "{}: {} candidates × {} futures = {} runs on {} threads in {:.1} s",
+        r.scenario,
+        r.candidates.len(),
+        r.futures.len(),
+        r.cells,
+        crate::sweep::run::effective_threads(threads),
+        started.elapsed().as_secs_f64()
+    );
+    println!("{:<28} {:>14} {:>18} {:>12}  meets SLO", "candidate", "cost/year", "after commitments", "worst SLO");
+    for (i, c) in r.candidates.iter().enumerate() {
+        println!(
+            "{}{:<27} {:>14.0} {:>18.0} {:>11.3}%  {}{}",
+            if Some(i) == r.chosen { "*" } else { " " },
+            c.id,
+            c.cost_per_year,
+            c.cost_per_year_committed,
+            c.worst_slo_attainment * 100.0,
+            if c.meets_slo { "yes" } else { "no" },
+            if c.pareto { " (Pareto)" } else { "" }
+        );
+    }
+    match r.chosen {
+        Some(i) => println!("recommended (*): {}", r.candidates[i].id),
+        None => println!("no candidate meets the SLO in every future; see the Pareto front"),
+    }
+    println!("wrote {}", out.display());
+    Ok(())
 }
 
 fn run_sweep_command(args: SweepArgs) -> Result<()> {

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod model;
 pub mod pricing;
+pub mod recommend;
 pub mod report;
 pub mod sim;
 pub mod sweep;

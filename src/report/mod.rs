@@ -10,6 +10,11 @@ mod nodes_chart;
 mod tables;
 
 pub use chart::{ChartSeries, render_run_charts};
+
+/// Registers the embedded chart font (once); for charts drawn outside this module.
+pub fn register_chart_font() {
+    chart::register_font();
+}
 pub use cost_chart::{CommitmentCurve, CurveLine, render_commitment_curve, render_hourly_cost};
 pub use tables::{
     write_decisions_csv, write_nodes_csv, write_summary_json, write_summary_json_billed, write_timeseries_csv,
