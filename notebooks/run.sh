@@ -4,7 +4,8 @@
 #   CAPSIM_RUN=DIR CAPSIM_SWEEP=DIR notebooks/run.sh [pytest args…]
 #
 # CAPSIM_RUN: a run folder with commitments (`capsim run --out DIR` then `capsim commit DIR`);
-# CAPSIM_SWEEP: a sweep folder (`capsim sweep SWEEP.yaml --out DIR`). Relative paths are taken
+# CAPSIM_SWEEP: a sweep folder (`capsim sweep SWEEP.yaml --out DIR`); CAPSIM_RECOMMEND: a
+# recommendation folder (`capsim recommend --out DIR`). Relative paths are taken
 # from the repository root; the defaults are out/plugilo and out/sweeps/plugilo-spike. The Python environment is a venv in target/nbvenv with the pinned
 # notebooks/requirements.txt; it is rebuilt when that file changes. Set NB_OUT=DIR to also keep
 # the executed notebooks (with their charts) in DIR.
@@ -13,7 +14,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 export CAPSIM_RUN=${CAPSIM_RUN:-out/plugilo} CAPSIM_SWEEP=${CAPSIM_SWEEP:-out/sweeps/plugilo-spike}
-for var in CAPSIM_RUN CAPSIM_SWEEP; do
+export CAPSIM_RECOMMEND=${CAPSIM_RECOMMEND:-out/recommend/plugilo}
+for var in CAPSIM_RUN CAPSIM_SWEEP CAPSIM_RECOMMEND; do
     if [[ "${!var}" != /* ]]; then
         export "$var=$root/${!var}"
     fi
@@ -36,7 +38,7 @@ fi
 # find the sweep file that manifest.json names relative to the repository root.
 export MPLBACKEND=module://matplotlib_inline.backend_inline CAPSIM_ROOT=$root
 
-echo "notebooks: CAPSIM_RUN=$CAPSIM_RUN CAPSIM_SWEEP=$CAPSIM_SWEEP"
+echo "notebooks: CAPSIM_RUN=$CAPSIM_RUN CAPSIM_SWEEP=$CAPSIM_SWEEP CAPSIM_RECOMMEND=$CAPSIM_RECOMMEND"
 args=(--nbmake --nbmake-timeout=900 -p no:cacheprovider)
 if [[ -n "${NB_OUT:-}" ]]; then
     mkdir -p "$NB_OUT"

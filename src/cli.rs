@@ -620,10 +620,10 @@ fn recommend_command(
         crate::sweep::run::effective_threads(threads),
         started.elapsed().as_secs_f64()
     );
-    println!("{:<28} {:>14} {:>18} {:>12}  meets SLO", "candidate", "cost/year", "after commitments", "worst SLO");
+    println!("{:<37} {:>10} {:>18} {:>10}  meets SLO", "candidate", "cost/year", "after commitments", "worst SLO");
     for (i, c) in r.candidates.iter().enumerate() {
         println!(
-            "{}{:<27} {:>14.0} {:>18.0} {:>11.3}%  {}{}",
+            "{}{:<36} {:>10.0} {:>18.0} {:>9.3}%  {}{}",
             if Some(i) == r.chosen { "*" } else { " " },
             c.id,
             c.cost_per_year,

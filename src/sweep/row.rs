@@ -18,6 +18,15 @@ pub struct RowInput<'a> {
     pub run: &'a RunResult,
     /// Computed once per row, for the five elasticity columns.
     pub elasticity: Elasticity,
+    /// The run's bill by pricing category (`None` without a catalog: cost columns stay empty).
+    pub cost: Option<crate::pricing::billing::CategoryCost>,
+}
+
+fn money(
+    c: &Option<crate::pricing::billing::CategoryCost>,
+    f: fn(&crate::pricing::billing::CategoryCost) -> f64,
+) -> String {
+    c.as_ref().map_or(String::new(), |c| format!("{:.6}", f(c)))
 }
 
 type Column = (&'static str, fn(&RowInput<'_>) -> String);
@@ -77,6 +86,13 @@ pub const METRICS: &[Column] = &[
     ("over_accuracy_pods", |r| format!("{:.6}", r.elasticity.over_accuracy)),
     ("over_timeshare", |r| format!("{:.6}", r.elasticity.over_timeshare)),
     ("jitter_per_min", |r| format!("{:.6}", r.elasticity.jitter_per_min)),
+    // The bill (USD, per second of node life; see `pricing::billing`), by pricing category.
+    ("cost_usd", |r| money(&r.cost, |c| c.total())),
+    ("cost_on_demand_usd", |r| money(&r.cost, |c| c.on_demand)),
+    ("cost_spot_usd", |r| money(&r.cost, |c| c.spot)),
+    ("cost_reservation_usd", |r| money(&r.cost, |c| c.reservation)),
+    ("cost_savings_plan_usd", |r| money(&r.cost, |c| c.savings_plan)),
+    ("cost_unused_commitment_usd", |r| money(&r.cost, |c| c.unused_commitment)),
 ];
 
 /// The header line (without newline).
@@ -97,7 +113,8 @@ pub fn row(cell: &Cell, scenario: &Scenario, run: &RunResult) -> String {
         .zip(&scenario.workloads)
         .map(|(w, spec)| elasticity::of_workload(&w.series, &spec.profile, step_s))
         .collect();
-    let input = RowInput { cell, scenario, run, elasticity: elasticity::combine(&parts) };
+    let cost = crate::pricing::billing::bill_run(scenario, run).ok().flatten().map(|b| b.total);
+    let input = RowInput { cell, scenario, run, elasticity: elasticity::combine(&parts), cost };
     let mut out = String::new();
     let _ = write!(out, "{},{},{},{}", cell.id, cell.point, cell.replication, cell.seed);
     for v in cell.params.iter().chain(&cell.futures) {
