@@ -544,9 +544,44 @@ fn print_validation(s: &Scenario) {
             crate::sim::fmt_bytes(d.requests.memory)
         );
     }
-    for o in
-        s.manifests.others.iter().filter(|o| !matches!(o.kind.as_str(), "HorizontalPodAutoscaler" | "ScaledObject"))
-    {
+    match &s.node_autoscaling {
+        crate::model::NodeAutoscaling::Karpenter(k) => {
+            for p in &k.nodepools {
+                let reqs = p.template_requirements();
+                let types: Vec<&str> =
+                    k.instance_types.iter().filter(|it| it.compatible_with(&reqs)).map(|it| it.name.as_str()).collect();
+                println!(
+                    "  karpenter nodepool {:<10} weight {}, {} instance types ({}), limits cpu {}",
+                    p.name,
+                    p.weight,
+                    types.len(),
+                    types.join(", "),
+                    p.limits.cpu_milli.map_or("none".to_string(), |c| format!("{} cores", c as f64 / 1000.0))
+                );
+            }
+        }
+        crate::model::NodeAutoscaling::ClusterAutoscaler(ca) => {
+            for p in &ca.pools {
+                println!(
+                    "  cluster autoscaler node pool {:<10} {} (min {}, max {}, start {}): allocatable cpu {}, memory {}",
+                    p.nodes.pool,
+                    p.nodes.instance_type.as_deref().unwrap_or("?"),
+                    p.group.min_size,
+                    p.group.max_size,
+                    p.nodes.count,
+                    crate::sim::fmt_cpu(p.nodes.allocatable.cpu),
+                    crate::sim::fmt_bytes(p.nodes.allocatable.memory)
+                );
+            }
+        }
+        crate::model::NodeAutoscaling::None => {}
+    }
+    let used = |kind: &str| match kind {
+        "HorizontalPodAutoscaler" | "ScaledObject" | "PriorityClass" => true,
+        "NodePool" => matches!(s.node_autoscaling, crate::model::NodeAutoscaling::Karpenter(_)),
+        _ => false,
+    };
+    for o in s.manifests.others.iter().filter(|o| !used(&o.kind)) {
         println!("  not simulated: {} {:?} in {}", o.kind, o.name, o.source.display());
     }
     for w in &s.warnings {
