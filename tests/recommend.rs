@@ -108,7 +108,7 @@ fn the_cheapest_candidate_meeting_the_slo_in_every_future_is_chosen() {
     let r = recommend(dir.path(), "rec", "2");
     let target = r["slo_target"].as_f64().unwrap();
     let cands = r["candidates"].as_array().unwrap();
-    assert_eq!(cands.len(), 1 + 3 * 2 * 2 * 2, "current + 3 families × spot × headroom × consolidation");
+    assert_eq!(cands.len(), 1 + 6 * 2 * 2 * 2, "current + 3 classes × 2 size ranges × spot × headroom × consolidation");
     // As-is and growth; the spike moved by three days would leave this 2-hour run, so that
     // future is left out.
     let futures: Vec<&str> = r["futures"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();

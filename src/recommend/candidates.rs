@@ -7,29 +7,118 @@ use crate::pricing::Catalog;
 /// AKS's spot taint (pods that tolerate it may run on spot nodes).
 pub const SPOT_TAINT_KEY: &str = "kubernetes.azure.com/scalesetpriority";
 
-/// A family of three sizes of one instance-type series.
+/// A family: three sizes of one instance-type series within a vCPU range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Family {
-    pub name: &'static str,
+    /// `general`, `compute` or `memory`, and the range, e.g. `general-4to16`.
+    pub name: String,
     pub types: Vec<String>,
 }
 
-/// The families a provider's catalog offers: general purpose, compute optimized, memory
-/// optimized, 4/8/16 vCPU each (only those whose three sizes are all in the catalog).
-pub fn families(catalog: &Catalog, region: &str) -> Vec<Family> {
-    let series: &[(&str, [&str; 3])] = &[
-        ("general", ["Standard_D4s_v5", "Standard_D8s_v5", "Standard_D16s_v5"]),
-        ("compute", ["Standard_F4s_v2", "Standard_F8s_v2", "Standard_F16s_v2"]),
-        ("memory", ["Standard_E4s_v5", "Standard_E8s_v5", "Standard_E16s_v5"]),
-        ("general", ["m6i.xlarge", "m6i.2xlarge", "m6i.4xlarge"]),
-        ("compute", ["c6i.xlarge", "c6i.2xlarge", "c6i.4xlarge"]),
-        ("memory", ["r6i.xlarge", "r6i.2xlarge", "r6i.4xlarge"]),
-    ];
-    series
-        .iter()
-        .filter(|(_, types)| types.iter().all(|t| catalog.get(region, t).is_some()))
-        .map(|(name, types)| Family { name, types: types.iter().map(|t| t.to_string()).collect() })
-        .collect()
+/// A series seen in the catalog: the types of one naming pattern, by vCPU.
+struct Series {
+    key: String,
+    /// (vCPU, memory GiB, on-demand $/h, name), ascending vCPU.
+    sizes: Vec<(u32, f64, f64, String)>,
+}
+
+/// `Standard_D4s_v5` → `Standard_D#s_v5`; `m6i.xlarge` → `m6i`.
+fn series_key(name: &str) -> String {
+    if let Some((prefix, _)) = name.split_once('.') {
+        return prefix.to_string();
+    }
+    let mut out = String::new();
+    let mut replaced = false;
+    let mut in_digits = false;
+    for ch in name.chars() {
+        if ch.is_ascii_digit() && !replaced {
+            if !in_digits {
+                out.push('#');
+                in_digits = true;
+            }
+            continue;
+        }
+        if in_digits {
+            replaced = true;
+            in_digits = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// The vCPU ranges families are tried in: three sizes each.
+pub const SIZE_RANGES: [[u32; 3]; 2] = [[2, 4, 8], [4, 8, 16]];
+
+/// Families from the catalog: every amd64 series of the region (suspect-flagged rows left out)
+/// with all three sizes of a range; a series another one beats at every size (as much memory or
+/// more, price as low or lower) is pruned; of the rest, the cheapest of each class (compute < 3 GiB
+/// per vCPU ≤ general < 6 ≤ memory) in each range. Returns the families and what was pruned.
+pub fn families(catalog: &Catalog, region: &str) -> (Vec<Family>, Vec<String>) {
+    let mut series: Vec<Series> = Vec::new();
+    for e in catalog.entries.iter().filter(|e| e.region == region && e.arch == "amd64" && e.gpu == 0) {
+        if !e.flags.is_empty() {
+            continue;
+        }
+        let key = series_key(&e.name);
+        let item = (e.vcpu, e.memory_gib, e.on_demand.usd_per_hour, e.name.clone());
+        match series.iter_mut().find(|s| s.key == key) {
+            Some(s) => s.sizes.push(item),
+            None => series.push(Series { key, sizes: vec![item] }),
+        }
+    }
+    series.sort_by(|a, b| a.key.cmp(&b.key));
+    let mut families = Vec::new();
+    let mut pruned = Vec::new();
+    for range in SIZE_RANGES {
+        let label = format!("{}to{}", range[0], range[2]);
+        // Each series' three sizes in this range, if it has them all.
+        let cands: Vec<(&str, Vec<&(u32, f64, f64, String)>)> = series
+            .iter()
+            .filter_map(|s| {
+                let picked: Vec<_> = range.iter().filter_map(|v| s.sizes.iter().find(|x| x.0 == *v)).collect();
+                (picked.len() == 3).then_some((s.key.as_str(), picked))
+            })
+            .collect();
+        let beats = |b: &[&(u32, f64, f64, String)], a: &[&(u32, f64, f64, String)]| {
+            b.iter().zip(a).all(|(x, y)| x.1 >= y.1 && x.2 <= y.2)
+                && b.iter().zip(a).any(|(x, y)| x.1 > y.1 || x.2 < y.2)
+        };
+        let kept: Vec<&(&str, Vec<&(u32, f64, f64, String)>)> = cands
+            .iter()
+            .filter(|(key, a)| match cands.iter().find(|(_, b)| beats(b, a)) {
+                Some((by, _)) => {
+                    pruned.push(format!("{key} ({label} vCPU): dominated by {by}"));
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        for class in ["general", "compute", "memory"] {
+            let of_class = |sizes: &[&(u32, f64, f64, String)]| {
+                let per_cpu = sizes[1].1 / f64::from(sizes[1].0);
+                let c = if per_cpu < 3.0 {
+                    "compute"
+                } else if per_cpu < 6.0 {
+                    "general"
+                } else {
+                    "memory"
+                };
+                c == class
+            };
+            let best = kept.iter().filter(|(_, sizes)| of_class(sizes)).min_by(|a, b| {
+                let cost = |s: &Vec<&(u32, f64, f64, String)>| s.iter().map(|x| x.2).sum::<f64>();
+                cost(&a.1).total_cmp(&cost(&b.1)).then(a.0.cmp(b.0))
+            });
+            if let Some((_, sizes)) = best {
+                families.push(Family {
+                    name: format!("{class}-{label}"),
+                    types: sizes.iter().map(|x| x.3.clone()).collect(),
+                });
+            }
+        }
+    }
+    (families, pruned)
 }
 
 /// One candidate configuration of the node pools.
@@ -69,11 +158,11 @@ impl Candidate {
             )
         };
         let mut out = format!(
-            "# capsim recommend: candidate {} ({} family: {}).\n{}",
+            "# capsim recommend: candidate {} (family {}: {}).\n{}",
             self.id,
             f.name,
             f.types.join(", "),
-            pool(f.name, 10, "on-demand", false)
+            pool(&f.name, 10, "on-demand", false)
         );
         if self.spot {
             out.push_str("---\n");
@@ -109,7 +198,7 @@ pub fn candidates(families: &[Family], headroom_cpu: u32) -> Vec<Candidate> {
         for spot in [false, true] {
             for &h in headrooms {
                 for consolidation in ["WhenEmptyOrUnderutilized", "WhenEmpty"] {
-                    let mut id = f.name.to_string();
+                    let mut id = f.name.clone();
                     if spot {
                         id.push_str("+spot");
                     }
@@ -134,7 +223,7 @@ mod tests {
 
     #[test]
     fn candidate_yaml_is_valid_nodepools() {
-        let f = Family { name: "general", types: vec!["Standard_D4s_v5".into(), "Standard_D8s_v5".into()] };
+        let f = Family { name: "general".into(), types: vec!["Standard_D4s_v5".into(), "Standard_D8s_v5".into()] };
         let c = Candidate {
             id: "general+spot".into(),
             family: Some(f),
@@ -157,8 +246,34 @@ mod tests {
     }
 
     #[test]
+    fn families_come_from_the_catalog_with_dominated_series_pruned() {
+        let catalog = crate::pricing::load("azure-germanywestcentral").unwrap();
+        let (fams, pruned) = families(&catalog, "germanywestcentral");
+        let names: Vec<&str> = fams.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["general-2to8", "compute-2to8", "memory-2to8", "general-4to16", "compute-4to16", "memory-4to16"]
+        );
+        // Ddsv5 costs more than Dsv5 for the same size: pruned, never a candidate.
+        assert!(pruned.iter().any(|p| p.starts_with("Standard_D#ds_v5 (4to16 vCPU): dominated by")), "{pruned:?}");
+        assert!(fams.iter().all(|f| f.types.iter().all(|t| !t.contains("ds_v5"))));
+        // Suspect rows (flagged) are left out: Dasv5 in germanywestcentral.
+        assert!(fams.iter().all(|f| f.types.iter().all(|t| !t.contains("as_v5"))));
+        for f in &fams {
+            assert_eq!(f.types.len(), 3);
+        }
+    }
+
+    #[test]
+    fn series_keys_group_sizes() {
+        assert_eq!(series_key("Standard_D16s_v5"), "Standard_D#s_v5");
+        assert_eq!(series_key("Standard_E4ads_v5"), "Standard_E#ads_v5");
+        assert_eq!(series_key("m6i.2xlarge"), "m6i");
+    }
+
+    #[test]
     fn the_grid_has_each_combination_once() {
-        let f = |n| Family { name: n, types: vec![] };
+        let f = |n: &str| Family { name: n.into(), types: vec![] };
         let with = candidates(&[f("general"), f("memory")], 12);
         assert_eq!(with.len(), 1 + 2 * 2 * 2 * 2);
         let without = candidates(&[f("general")], 0);

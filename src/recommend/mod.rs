@@ -93,6 +93,8 @@ pub struct Recommendation {
     /// Index into `candidates` of the cheapest that meets the SLO in every future.
     pub chosen: Option<usize>,
     pub cells: usize,
+    /// Instance-type series left out before simulating, and why.
+    pub pruned: Vec<String>,
     pub assumptions: Vec<String>,
 }
 
@@ -187,7 +189,7 @@ pub fn recommend(
         std::fs::canonicalize(p).map_err(|e| Error::io(p, &e))
     };
     let base_dir = absolute(path.parent().unwrap_or(Path::new(".")))?;
-    let families = candidates::families(&catalog.catalog, &region);
+    let (families, pruned) = candidates::families(&catalog.catalog, &region);
     let cands = candidates::candidates(&families, opts.headroom_cpu);
     let end = match &opts.duration {
         Some(d) => {
@@ -288,6 +290,7 @@ pub fn recommend(
         candidates: evaluated,
         chosen,
         cells: total,
+        pruned,
         assumptions: vec![
             format!("prices: the {} catalog ({region}); reservation, savings-plan and spot prices derived from published ratios where the catalog says so", catalog.name),
             "the SLO must hold in every future of the ensemble (worst-future attainment ≥ target)".into(),
@@ -332,7 +335,7 @@ fn evaluate(
     }
     Ok(Evaluated {
         id: c.id.clone(),
-        family: c.family.as_ref().map(|f| f.name.to_string()),
+        family: c.family.as_ref().map(|f| f.name.clone()),
         instance_types: c.family.as_ref().map(|f| f.types.clone()).unwrap_or_default(),
         spot: c.spot,
         headroom_cpu: c.headroom_cpu,

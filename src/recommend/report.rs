@@ -214,6 +214,14 @@ fn markdown(r: &Recommendation, yaml: Option<&str>) -> String {
             c.outcomes.iter().map(|o| format!("{:.3} %", o.slo_attainment * 100.0)).collect::<Vec<_>>().join(" | ")
         );
     }
+    let _ = writeln!(
+        s,
+        "\nFamilies: per vCPU range, the cheapest series of each class (compute, general, memory) among those no other series beats at every size; {} series pruned before simulating (all in recommendation.json), e.g.:\n",
+        r.pruned.len()
+    );
+    for p in r.pruned.iter().take(6) {
+        let _ = writeln!(s, "- {p}");
+    }
     let _ = writeln!(s, "\n## Futures\n");
     for f in &r.futures {
         let _ = writeln!(s, "- **{}**: {}", f.name, f.description);
