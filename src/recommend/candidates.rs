@@ -15,11 +15,15 @@ pub struct Family {
     pub types: Vec<String>,
 }
 
+/// One size of a series: (vCPU, memory GiB, on-demand $/h, name).
+type Size = (u32, f64, f64, String);
+/// A series' three sizes in one range, by its key.
+type Pick<'a> = (&'a str, Vec<&'a Size>);
+
 /// A series seen in the catalog: the types of one naming pattern, by vCPU.
 struct Series {
     key: String,
-    /// (vCPU, memory GiB, on-demand $/h, name), ascending vCPU.
-    sizes: Vec<(u32, f64, f64, String)>,
+    sizes: Vec<Size>,
 }
 
 /// `Standard_D4s_v5` → `Standard_D#s_v5`; `m6i.xlarge` → `m6i`.
@@ -73,18 +77,18 @@ pub fn families(catalog: &Catalog, region: &str) -> (Vec<Family>, Vec<String>) {
     for range in SIZE_RANGES {
         let label = format!("{}to{}", range[0], range[2]);
         // Each series' three sizes in this range, if it has them all.
-        let cands: Vec<(&str, Vec<&(u32, f64, f64, String)>)> = series
+        let cands: Vec<Pick<'_>> = series
             .iter()
             .filter_map(|s| {
                 let picked: Vec<_> = range.iter().filter_map(|v| s.sizes.iter().find(|x| x.0 == *v)).collect();
                 (picked.len() == 3).then_some((s.key.as_str(), picked))
             })
             .collect();
-        let beats = |b: &[&(u32, f64, f64, String)], a: &[&(u32, f64, f64, String)]| {
+        let beats = |b: &[&Size], a: &[&Size]| {
             b.iter().zip(a).all(|(x, y)| x.1 >= y.1 && x.2 <= y.2)
                 && b.iter().zip(a).any(|(x, y)| x.1 > y.1 || x.2 < y.2)
         };
-        let kept: Vec<&(&str, Vec<&(u32, f64, f64, String)>)> = cands
+        let kept: Vec<&Pick<'_>> = cands
             .iter()
             .filter(|(key, a)| match cands.iter().find(|(_, b)| beats(b, a)) {
                 Some((by, _)) => {
@@ -95,7 +99,7 @@ pub fn families(catalog: &Catalog, region: &str) -> (Vec<Family>, Vec<String>) {
             })
             .collect();
         for class in ["general", "compute", "memory"] {
-            let of_class = |sizes: &[&(u32, f64, f64, String)]| {
+            let of_class = |sizes: &[&Size]| {
                 let per_cpu = sizes[1].1 / f64::from(sizes[1].0);
                 let c = if per_cpu < 3.0 {
                     "compute"
@@ -107,7 +111,7 @@ pub fn families(catalog: &Catalog, region: &str) -> (Vec<Family>, Vec<String>) {
                 c == class
             };
             let best = kept.iter().filter(|(_, sizes)| of_class(sizes)).min_by(|a, b| {
-                let cost = |s: &Vec<&(u32, f64, f64, String)>| s.iter().map(|x| x.2).sum::<f64>();
+                let cost = |s: &Vec<&Size>| s.iter().map(|x| x.2).sum::<f64>();
                 cost(&a.1).total_cmp(&cost(&b.1)).then(a.0.cmp(b.0))
             });
             if let Some((_, sizes)) = best {
