@@ -51,6 +51,21 @@ fn series_key(name: &str) -> String {
     out
 }
 
+/// Series people run Kubernetes nodes on: Azure's D (general), F (compute) and E (memory) and
+/// AWS's m, c and r families. Burstable (Azure B, AWS t), previous-generation (A), confidential
+/// (DC, EC, `_cc_`), storage, HPC and GPU series are not node-pool candidates.
+fn node_series(name: &str) -> bool {
+    if let Some(rest) = name.strip_prefix("Standard_") {
+        let mut chars = rest.chars();
+        let family = chars.next();
+        let next = chars.next();
+        return matches!(family, Some('D' | 'F' | 'E'))
+            && next.is_some_and(|c| c.is_ascii_digit())
+            && !rest.contains("_cc");
+    }
+    matches!(name.chars().next(), Some('m' | 'c' | 'r')) && name.contains('.')
+}
+
 /// The vCPU ranges families are tried in: three sizes each.
 pub const SIZE_RANGES: [[u32; 3]; 2] = [[2, 4, 8], [4, 8, 16]];
 
@@ -61,7 +76,7 @@ pub const SIZE_RANGES: [[u32; 3]; 2] = [[2, 4, 8], [4, 8, 16]];
 pub fn families(catalog: &Catalog, region: &str) -> (Vec<Family>, Vec<String>) {
     let mut series: Vec<Series> = Vec::new();
     for e in catalog.entries.iter().filter(|e| e.region == region && e.arch == "amd64" && e.gpu == 0) {
-        if !e.flags.is_empty() {
+        if !e.flags.is_empty() || !node_series(&e.name) {
             continue;
         }
         let key = series_key(&e.name);
@@ -263,6 +278,15 @@ mod tests {
         assert!(fams.iter().all(|f| f.types.iter().all(|t| !t.contains("ds_v5"))));
         // Suspect rows (flagged) are left out: Dasv5 in germanywestcentral.
         assert!(fams.iter().all(|f| f.types.iter().all(|t| !t.contains("as_v5"))));
+        // Only D/F/E series: no burstable, previous-generation or confidential VMs.
+        for f in &fams {
+            for t in &f.types {
+                let letter = t.strip_prefix("Standard_").and_then(|r| r.chars().next());
+                assert!(matches!(letter, Some('D' | 'F' | 'E')) && !t.contains("_cc"), "{t}");
+            }
+        }
+        let general = &fams.iter().find(|f| f.name == "general-4to16").unwrap().types;
+        assert!(general[0].starts_with("Standard_D4"), "{general:?}");
         for f in &fams {
             assert_eq!(f.types.len(), 3);
         }
