@@ -52,7 +52,7 @@ where
     title
         .draw_text(
             &format!(
-                "{} candidates × {} futures; y: the worst future's share of requests within {} ms",
+                "{} candidates × {} futures; y: the worst future's share of requests within {} ms; named: the Pareto front and the current pools",
                 r.candidates.len(),
                 r.futures.len(),
                 r.slo_latency_ms
@@ -109,6 +109,10 @@ where
         let colour = if c.meets_slo { GREEN } else { VERMILLION };
         let p = (xs[i], ys[i]);
         chart.draw_series(std::iter::once(Circle::new(p, 8, colour.filled()))).map_err(e)?;
+        // Only the front, the choice and the current pools are named; the report's table has all.
+        if !(c.pareto || Some(i) == r.chosen || c.id == "current") {
+            continue;
+        }
         chart
             .draw_series(std::iter::once(Text::new(
                 c.id.clone(),
