@@ -374,7 +374,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     // A command waiting out its validation period.
     if let Some((cmd, decided)) = world.karpenter.as_ref().and_then(|k| k.command.clone()) {
         let nodes = cluster_nodes(world, live, setup);
-        let input = disruption_input(world, setup, &nodes, epoch(now));
+        let input = disruption_input(setup, &nodes, epoch(now));
         match kp::validate(&input, &cmd, epoch(decided)) {
             Validation::WaitUntil(_) => return,
             Validation::Valid => {
@@ -413,7 +413,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
         return;
     }
     let nodes = cluster_nodes(world, live, setup);
-    let input = disruption_input(world, setup, &nodes, epoch(now));
+    let input = disruption_input(setup, &nodes, epoch(now));
     match kp::disrupt(&input) {
         Some(cmd) => {
             let k = world.karpenter.as_mut().unwrap();
@@ -458,13 +458,7 @@ fn next_expiry(world: &World<'_>, setup: &KarpenterSetup) -> Option<(NodeId, Mil
         .min_by_key(|&(id, at)| (at, id))
 }
 
-fn disruption_input<'a>(
-    world: &World<'a>,
-    setup: &'a KarpenterSetup,
-    nodes: &'a [ClusterNode],
-    now_ms: u64,
-) -> DisruptionInput<'a> {
-    let _ = world;
+fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now_ms: u64) -> DisruptionInput<'a> {
     DisruptionInput {
         now_ms,
         nodepools: &setup.nodepools,
