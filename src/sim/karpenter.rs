@@ -15,6 +15,7 @@ use crate::cluster::scheduler::{self, NodeInfo};
 use crate::cluster::{NewNode, NodeId};
 use crate::engine::{Millis, StreamRng};
 use crate::model::KarpenterSetup;
+use crate::model::Workload;
 
 use super::pods::PodState;
 use super::result::Decision;
@@ -45,11 +46,17 @@ pub(super) struct Karpenter {
     unschedulable_reported: Vec<bool>,
     /// Workloads reported as pending at a pool's limits (again once they have fitted).
     at_limit_reported: Vec<bool>,
+    /// The NodePools' NodeClaim templates: fixed for the run, prepared once.
+    templates: kp::Templates,
+    /// Each workload's pod as Karpenter sees it (requests, requirements, tolerations), unnamed.
+    pod_templates: Vec<kp::Pod>,
 }
 
 impl Karpenter {
-    pub(super) fn new(launch_rng: StreamRng, workloads: usize) -> Self {
+    pub(super) fn new(launch_rng: StreamRng, setup: &KarpenterSetup, workloads: &[Workload]) -> Self {
         Karpenter {
+            templates: kp::Templates::new(&setup.nodepools, &setup.instance_types, &setup.daemonsets),
+            pod_templates: workloads.iter().map(|wl| crate::model::karpenter_pod(&wl.deployment, &wl.name)).collect(),
             batch: None,
             batch_generation: 0,
             considered_pending: 0,
@@ -58,8 +65,8 @@ impl Karpenter {
             quiet: None,
             launch_rng,
             launched: BTreeMap::new(),
-            unschedulable_reported: vec![false; workloads],
-            at_limit_reported: vec![false; workloads],
+            unschedulable_reported: vec![false; workloads.len()],
+            at_limit_reported: vec![false; workloads.len()],
         }
     }
 }
@@ -110,31 +117,37 @@ pub(super) fn provision(world: &mut World<'_>, live: &[Live], generation: u64, n
 /// for; reports pods no pool can take. Returns the launched nodes.
 fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &str) -> Vec<NodeId> {
     let setup = setup(world);
+    let k = world.karpenter.as_ref().expect("provisioning without Karpenter");
     let mut pods = Vec::new();
     let mut owner = BTreeMap::new();
     for (w, l) in live.iter().enumerate() {
         let wl = &world.scenario.workloads[w];
         for p in l.pods.pods.iter().filter(|p| p.state == PodState::Pending) {
-            let name = pod_name(wl, p.id);
-            owner.insert(name.clone(), w);
-            pods.push(crate::model::karpenter_pod(&wl.deployment, &name));
+            let mut pod = k.pod_templates[w].clone();
+            pod.name = pod_name(wl, p.id);
+            owner.insert(pod.name.clone(), w);
+            pods.push(pod);
         }
     }
     if pods.is_empty() {
         return Vec::new();
     }
-    let existing = existing_nodes(world);
+    let taints: Vec<Vec<kp::Taint>> =
+        world.cluster.infos.iter().map(|info| info.taints.iter().map(kp_taint).collect()).collect();
+    let existing = existing_nodes(world, &taints);
     let usage = pool_usage(world, setup);
-    let result = kp::schedule(
-        &SchedulingInput {
-            nodepools: &setup.nodepools,
-            instance_types: &setup.instance_types,
-            existing_nodes: &existing,
-            daemonsets: &setup.daemonsets,
-            usage: &usage,
-        },
-        &pods,
-    );
+    let input = SchedulingInput {
+        nodepools: &setup.nodepools,
+        instance_types: &setup.instance_types,
+        existing_nodes: &existing,
+        daemonsets: &setup.daemonsets,
+        usage: &usage,
+    };
+    let pod_refs: Vec<&kp::Pod> = pods.iter().collect();
+    let by_pool: Vec<PoolUsage> =
+        setup.nodepools.iter().map(|np| usage.get(&np.name).copied().unwrap_or_default()).collect();
+    let result = kp::solve(&setup.nodepools, &setup.instance_types, &k.templates, &existing, &by_pool, &pod_refs)
+        .into_result(&input, &pod_refs);
     let mut launched = Vec::new();
     for claim in &result.new_nodeclaims {
         let why = format!("{why} ({} pods)", claim.pods.len());
@@ -188,20 +201,22 @@ fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &st
     launched
 }
 
-/// Karpenter's view of the cluster's nodes for the scheduling simulation.
-fn existing_nodes(world: &World<'_>) -> Vec<ExistingNode> {
+/// Karpenter's view of the cluster's nodes for the scheduling simulation (`taints[i]`: node i's
+/// taints in Karpenter's terms).
+fn existing_nodes<'a>(world: &'a World<'_>, taints: &'a [Vec<kp::Taint>]) -> Vec<ExistingNode<'a>> {
     world
         .cluster
         .infos
         .iter()
         .zip(&world.cluster.meta)
-        .filter(|(_, m)| !m.deleting)
-        .map(|(info, m)| ExistingNode {
-            name: info.name.clone(),
-            labels: info.labels.clone(),
+        .zip(taints)
+        .filter(|((_, m), _)| !m.deleting)
+        .map(|((info, m), taints)| ExistingNode {
+            name: &info.name,
+            labels: &info.labels,
             allocatable: kp_resources(&info.allocatable),
             requested: requested(info),
-            taints: info.taints.iter().map(kp_taint).collect(),
+            taints,
             initialized: m.ready_at.is_some(),
         })
         .collect()
@@ -414,7 +429,8 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     }
     let nodes = cluster_nodes(world, live, setup);
     let input = disruption_input(setup, &nodes, epoch(now));
-    match kp::disrupt(&input) {
+    let templates = &world.karpenter.as_ref().unwrap().templates;
+    match kp::disruption::disrupt_with(&input, templates) {
         Some(cmd) => {
             let k = world.karpenter.as_mut().unwrap();
             k.command = Some((cmd, now));
@@ -473,14 +489,13 @@ fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now
 fn cluster_nodes(world: &World<'_>, live: &[Live], setup: &KarpenterSetup) -> Vec<ClusterNode> {
     let start = world.scenario.start;
     let epoch = |t: Millis| (start + t as i64) as u64;
+    let templates = &world.karpenter.as_ref().expect("disruption without Karpenter").pod_templates;
     let mut pods: BTreeMap<NodeId, Vec<kp::Pod>> = BTreeMap::new();
     for (w, l) in live.iter().enumerate() {
         let wl = &world.scenario.workloads[w];
-        let mut template: Option<kp::Pod> = None;
         for p in l.pods.pods.iter().filter(|p| p.is_active()) {
             let Some(node) = p.node else { continue };
-            let t = template.get_or_insert_with(|| crate::model::karpenter_pod(&wl.deployment, &wl.name));
-            let mut pod = t.clone();
+            let mut pod = templates[w].clone();
             pod.name = pod_name(wl, p.id);
             pods.entry(node).or_default().push(pod);
         }

@@ -173,8 +173,9 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     let mut lanes = LaneSet::new();
     let mut loops = vec![Loop::Output];
     lanes.add(Lane::new(scenario.output_step_ms, scenario.output_step_ms));
-    if let crate::model::NodeAutoscaling::Karpenter(_) = &scenario.node_autoscaling {
-        world.karpenter = Some(karpenter::Karpenter::new(streams.stream("karpenter-launch"), scenario.workloads.len()));
+    if let crate::model::NodeAutoscaling::Karpenter(setup) = &scenario.node_autoscaling {
+        world.karpenter =
+            Some(karpenter::Karpenter::new(streams.stream("karpenter-launch"), setup, &scenario.workloads));
         let period = crate::autoscale::karpenter::disruption::POLL_PERIOD_MS;
         let phase = streams.stream("controller-phase/karpenter-disruption").random_range(0..period);
         lanes.add(Lane::new(phase, period));

@@ -34,7 +34,8 @@ pub use launch::{LaunchDecision, choose_launch, truncate};
 pub use nodepool::{ConsolidationPolicy, Limits, NodePool, Taint, TaintEffect, Toleration, Warning};
 pub use requirements::{Operator, Requirement, Requirements};
 pub use scheduling::{
-    ExistingNode, NewNodeClaim, Pod, PoolUsage, SchedulingInput, SchedulingResult, order_by_weight, schedule,
+    Claim, ExistingNode, NewNodeClaim, Pod, PoolUsage, SchedulingInput, SchedulingResult, Solution, Templates,
+    order_by_weight, schedule, solve,
 };
 
 #[cfg(test)]

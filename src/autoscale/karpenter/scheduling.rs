@@ -54,15 +54,17 @@ impl Pod {
     }
 }
 
-/// A real node or in-flight NodeClaim pods may land on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExistingNode {
-    pub name: String,
-    pub labels: BTreeMap<String, String>,
+/// A real node or in-flight NodeClaim pods may land on, borrowed from the caller's view of the
+/// cluster (a simulation runs many times per disruption pass; copying labels each time was the
+/// dominant cost).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExistingNode<'a> {
+    pub name: &'a str,
+    pub labels: &'a BTreeMap<String, String>,
     pub allocatable: Resources,
     /// Sum of requests already bound or nominated (daemonsets included).
     pub requested: Resources,
-    pub taints: Vec<Taint>,
+    pub taints: &'a [Taint],
     /// Initialized nodes are tried before in-flight ones.
     pub initialized: bool,
 }
@@ -80,7 +82,7 @@ pub struct SchedulingInput<'a> {
     pub nodepools: &'a [NodePool],
     /// The catalogue every pool draws from.
     pub instance_types: &'a [InstanceType],
-    pub existing_nodes: &'a [ExistingNode],
+    pub existing_nodes: &'a [ExistingNode<'a>],
     /// DaemonSet pods: those compatible with a pool add overhead to each of its new NodeClaims.
     pub daemonsets: &'a [Pod],
     /// Current usage per pool name (limits).
@@ -115,19 +117,96 @@ pub struct SchedulingResult {
     pub unschedulable: BTreeMap<String, String>,
 }
 
-struct Claim {
-    pool: usize,
-    reqs: Requirements,
-    types: Vec<usize>,
-    pods: Vec<String>,
-    requests: Resources,
+/// A NodeClaim of a [`Solution`], by index: pool into the NodePools, types into the catalogue
+/// (still compatible and big enough, catalogue order), pods into the simulated pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    pub pool: usize,
+    pub reqs: Requirements,
+    pub types: Vec<usize>,
+    pub pods: Vec<usize>,
+    pub requests: Resources,
 }
 
+impl Claim {
+    /// The claim as a [`NewNodeClaim`], its instance types cheapest first.
+    pub fn to_new_nodeclaim(&self, nodepools: &[NodePool], catalog: &[InstanceType], pods: &[&Pod]) -> NewNodeClaim {
+        let mut its: Vec<InstanceType> = self.types.iter().map(|&i| catalog[i].clone()).collect();
+        super::instance_types::order_by_price(&mut its, &self.reqs);
+        NewNodeClaim {
+            nodepool: nodepools[self.pool].name.clone(),
+            requirements: self.reqs.clone(),
+            instance_types: its,
+            pods: self.pods.iter().map(|&p| pods[p].name.clone()).collect(),
+            requests: self.requests,
+        }
+    }
+}
+
+/// Outcome of one simulation, by index (nothing is named or copied until asked for).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Solution {
+    pub claims: Vec<Claim>,
+    /// (existing node, pod) placements, in scheduling order.
+    pub placed: Vec<(usize, usize)>,
+    /// Pods that fit nowhere, with why, in scheduling order.
+    pub unschedulable: Vec<(usize, String)>,
+}
+
+impl Solution {
+    /// The named [`SchedulingResult`].
+    pub fn into_result(self, input: &SchedulingInput, pods: &[&Pod]) -> SchedulingResult {
+        let mut existing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for &(n, p) in &self.placed {
+            existing.entry(input.existing_nodes[n].name.to_string()).or_default().push(pods[p].name.clone());
+        }
+        SchedulingResult {
+            new_nodeclaims: self
+                .claims
+                .iter()
+                .map(|c| c.to_new_nodeclaim(input.nodepools, input.instance_types, pods))
+                .collect(),
+            existing,
+            unschedulable: self.unschedulable.into_iter().map(|(p, why)| (pods[p].name.clone(), why)).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
 struct Template {
     pool: usize,
     reqs: Requirements,
     types: Vec<usize>,
     overhead: Resources,
+}
+
+/// The NodePools' NodeClaim templates in weight order, each with its requirements, DaemonSet
+/// overhead and the instance types that could carry it. They depend only on the pools, the
+/// catalogue and the DaemonSets, so a caller simulating many times prepares them once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Templates(Vec<Template>);
+
+impl Templates {
+    pub fn new(nodepools: &[NodePool], catalog: &[InstanceType], daemonsets: &[Pod]) -> Templates {
+        let all: Vec<usize> = (0..catalog.len()).collect();
+        Templates(
+            order_by_weight(nodepools)
+                .into_iter()
+                .map(|pi| {
+                    let np = &nodepools[pi];
+                    let reqs = np.template_requirements();
+                    let overhead = daemonsets
+                        .iter()
+                        .filter(|d| {
+                            tolerates_all(&np.taints, &d.tolerations) && reqs.compatible(&d.requirements, true).is_ok()
+                        })
+                        .fold(Resources::default(), |acc, d| acc.add(&d.requests));
+                    let types = filter_types(&all, catalog, &reqs, &overhead);
+                    Template { pool: pi, reqs, types, overhead }
+                })
+                .collect(),
+        )
+    }
 }
 
 /// Instance types compatible with `reqs`, with an available compatible offering and room for `requests`.
@@ -177,27 +256,27 @@ fn remaining(limits: &Limits, usage: &PoolUsage) -> Option<(Option<u64>, Option<
 
 /// Runs the simulation for `pods` (any order; they are sorted CPU desc, memory desc, then name).
 pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
-    let catalog = input.instance_types;
-    let all: Vec<usize> = (0..catalog.len()).collect();
-    // Templates in weight order, pre-filtered by requirements and daemonset overhead.
-    let templates: Vec<Template> = order_by_weight(input.nodepools)
-        .into_iter()
-        .map(|pi| {
-            let np = &input.nodepools[pi];
-            let reqs = np.template_requirements();
-            let overhead = input
-                .daemonsets
-                .iter()
-                .filter(|d| tolerates_all(&np.taints, &d.tolerations) && reqs.compatible(&d.requirements, true).is_ok())
-                .fold(Resources::default(), |acc, d| acc.add(&d.requests));
-            let types = filter_types(&all, catalog, &reqs, &overhead);
-            Template { pool: pi, reqs, types, overhead }
-        })
-        .collect();
-    let mut usage: BTreeMap<String, PoolUsage> = input.usage.clone();
+    let templates = Templates::new(input.nodepools, input.instance_types, input.daemonsets);
+    let pods: Vec<&Pod> = pods.iter().collect();
+    let usage: Vec<PoolUsage> =
+        input.nodepools.iter().map(|np| input.usage.get(&np.name).copied().unwrap_or_default()).collect();
+    solve(input.nodepools, input.instance_types, &templates, input.existing_nodes, &usage, &pods)
+        .into_result(input, &pods)
+}
 
-    let mut order: Vec<&Pod> = pods.iter().collect();
-    order.sort_by(|a, b| {
+/// The simulation itself, by index: `usage[i]` is what pool `i` already holds.
+pub fn solve(
+    nodepools: &[NodePool],
+    catalog: &[InstanceType],
+    templates: &Templates,
+    existing_nodes: &[ExistingNode],
+    usage: &[PoolUsage],
+    pods: &[&Pod],
+) -> Solution {
+    let mut usage = usage.to_vec();
+    let mut order: Vec<usize> = (0..pods.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (pods[a], pods[b]);
         b.requests
             .cpu_milli
             .cmp(&a.requests.cpu_milli)
@@ -206,18 +285,18 @@ pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
     });
 
     let mut nodes: Vec<(usize, Resources)> = {
-        let mut v: Vec<usize> = (0..input.existing_nodes.len()).collect();
-        v.sort_by_key(|&i| !input.existing_nodes[i].initialized);
-        v.into_iter().map(|i| (i, input.existing_nodes[i].requested)).collect()
+        let mut v: Vec<usize> = (0..existing_nodes.len()).collect();
+        v.sort_by_key(|&i| !existing_nodes[i].initialized);
+        v.into_iter().map(|i| (i, existing_nodes[i].requested)).collect()
     };
-    let mut claims: Vec<Claim> = Vec::new();
-    let mut result = SchedulingResult::default();
+    let mut result = Solution::default();
 
-    'pods: for pod in order {
+    'pods: for pi in order {
+        let pod = pods[pi];
         // a. existing / in-flight nodes, first fit.
         for (ni, used) in nodes.iter_mut() {
-            let n = &input.existing_nodes[*ni];
-            if !tolerates_all(&n.taints, &pod.tolerations) {
+            let n = &existing_nodes[*ni];
+            if !tolerates_all(n.taints, &pod.tolerations) {
                 continue;
             }
             let total = used.add(&pod.requests);
@@ -226,26 +305,25 @@ pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
             }
             // Same as `Requirements::from_labels(labels).compatible(pod, false)`, without
             // building the node's requirements for every pod.
-            if !pod.requirements.matches_labels(&n.labels) {
+            if !pod.requirements.matches_labels(n.labels) {
                 continue;
             }
             *used = total;
-            result.existing.entry(n.name.clone()).or_default().push(pod.name.clone());
+            result.placed.push((*ni, pi));
             continue 'pods;
         }
         // b. NodeClaims of this simulation, least loaded first.
-        claims.sort_by_key(|c| c.pods.len());
-        for c in claims.iter_mut() {
-            if try_add(c, pod, &input.nodepools[c.pool], catalog).is_ok() {
+        result.claims.sort_by_key(|c| c.pods.len());
+        for c in result.claims.iter_mut() {
+            if try_add(c, pi, pod, &nodepools[c.pool], catalog).is_ok() {
                 continue 'pods;
             }
         }
         // c. a new NodeClaim from the first template that can take it.
         let mut reasons = Vec::new();
-        for t in &templates {
-            let np = &input.nodepools[t.pool];
-            let used = usage.get(&np.name).copied().unwrap_or_default();
-            let Some((cpu, mem, _)) = remaining(&np.limits, &used) else {
+        for t in &templates.0 {
+            let np = &nodepools[t.pool];
+            let Some((cpu, mem, _)) = remaining(&np.limits, &usage[t.pool]) else {
                 reasons.push(format!("nodepool {:?}: limits exceeded", np.name));
                 continue;
             };
@@ -263,63 +341,62 @@ pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
                 continue;
             }
             let mut claim = Claim { pool: t.pool, reqs: t.reqs.clone(), types, pods: Vec::new(), requests: t.overhead };
-            match try_add(&mut claim, pod, np, catalog) {
+            match try_add(&mut claim, pi, pod, np, catalog) {
                 Ok(()) => {
                     let max_cap =
                         claim.types.iter().fold(Resources::default(), |acc, &i| acc.max_each(&catalog[i].capacity));
-                    let u = usage.entry(np.name.clone()).or_default();
+                    let u = &mut usage[t.pool];
                     u.resources = u.resources.add(&max_cap);
                     u.nodes += 1;
-                    claims.push(claim);
+                    result.claims.push(claim);
                     continue 'pods;
                 }
                 Err(e) => reasons.push(format!("nodepool {:?}: {e}", np.name)),
             }
         }
-        if templates.is_empty() {
+        if templates.0.is_empty() {
             reasons.push("no nodepools".to_string());
         }
-        result.unschedulable.insert(pod.name.clone(), reasons.join("; "));
+        result.unschedulable.push((pi, reasons.join("; ")));
     }
-
-    result.new_nodeclaims = claims
-        .into_iter()
-        .map(|c| {
-            let mut its: Vec<InstanceType> = c.types.iter().map(|&i| catalog[i].clone()).collect();
-            super::instance_types::order_by_price(&mut its, &c.reqs);
-            NewNodeClaim {
-                nodepool: input.nodepools[c.pool].name.clone(),
-                requirements: c.reqs,
-                instance_types: its,
-                pods: c.pods,
-                requests: c.requests,
-            }
-        })
-        .collect();
     result
 }
 
 /// NodeClaim.CanAdd + Add: taints, requirement compatibility, narrowing, minValues.
-fn try_add(c: &mut Claim, pod: &Pod, np: &NodePool, catalog: &[InstanceType]) -> Result<(), String> {
+fn try_add(c: &mut Claim, pi: usize, pod: &Pod, np: &NodePool, catalog: &[InstanceType]) -> Result<(), String> {
     if !tolerates_all(&np.taints, &pod.tolerations) {
         return Err("did not tolerate the nodepool's taints".into());
     }
     c.reqs.compatible(&pod.requirements, true).map_err(|e| format!("incompatible requirements, {e}"))?;
-    let mut reqs = c.reqs.clone();
-    reqs.add_all(&pod.requirements);
     let requests = c.requests.add(&pod.requests);
-    let types = filter_types(&c.types, catalog, &reqs, &requests);
+    // A pod without requirements narrows nothing: the claim's types already satisfy its
+    // requirements, so only room is left to check (and no requirement set to copy).
+    let narrowed = if pod.requirements.is_empty() {
+        None
+    } else {
+        let mut reqs = c.reqs.clone();
+        reqs.add_all(&pod.requirements);
+        Some(reqs)
+    };
+    let reqs = narrowed.as_ref().unwrap_or(&c.reqs);
+    let types = if narrowed.is_some() {
+        filter_types(&c.types, catalog, reqs, &requests)
+    } else {
+        c.types.iter().copied().filter(|&i| requests.fits_in(&catalog[i].allocatable())).collect()
+    };
     if types.is_empty() {
         return Err(format!(
             "no instance type satisfied resources {{cpu: {}m, memory: {}, pods: {}}} and requirements",
             requests.cpu_milli, requests.memory, requests.pods
         ));
     }
-    min_values_ok(&types, catalog, &reqs)?;
-    c.reqs = reqs;
+    min_values_ok(&types, catalog, reqs)?;
+    if let Some(reqs) = narrowed {
+        c.reqs = reqs;
+    }
     c.types = types;
     c.requests = requests;
-    c.pods.push(pod.name.clone());
+    c.pods.push(pi);
     Ok(())
 }
 

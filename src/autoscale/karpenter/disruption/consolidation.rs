@@ -1,63 +1,76 @@
 //! Consolidation (`consolidation.go`, `singlenodeconsolidation.go`, `multinodeconsolidation.go`):
 //! can the candidates' pods run elsewhere (delete), or on one strictly cheaper new node (replace)?
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use super::budgets::{BudgetNode, Reason, budget_mapping};
 use super::candidates::{Candidate, get_candidates};
-use super::{Command, DisruptionInput, Method};
+use super::{ClusterNode, Command, DisruptionInput, Method};
 use crate::autoscale::karpenter::instance_types::{CapacityType, InstanceType, order_by_price, satisfies_min_values};
 use crate::autoscale::karpenter::labels;
 use crate::autoscale::karpenter::requirements::{Operator, Requirement, Requirements};
-use crate::autoscale::karpenter::scheduling::{ExistingNode, PoolUsage, SchedulingInput, SchedulingResult, schedule};
+use crate::autoscale::karpenter::scheduling::{ExistingNode, NewNodeClaim, Pod, PoolUsage, Solution, Templates, solve};
 
 /// Spot→spot single-node replacement needs at least this many cheaper instance types.
 pub const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT: usize = 15;
 /// Multi-node consolidation considers at most this many candidates.
 pub const MAX_MULTI_NODE_CANDIDATES: usize = 100;
 
-/// Re-simulates scheduling with the candidates removed: their pods onto the remaining nodes, then new NodeClaims.
-pub fn simulate(input: &DisruptionInput, candidates: &[&Candidate]) -> SchedulingResult {
-    let removed: BTreeSet<usize> = candidates.iter().map(|c| c.node).collect();
-    let mut existing = Vec::new();
-    let mut usage: BTreeMap<String, PoolUsage> = BTreeMap::new();
-    for (i, n) in input.nodes.iter().enumerate() {
-        if removed.contains(&i) || n.marked_for_deletion {
+/// A scheduling simulation with some candidates removed: the solution, by index into `pods`.
+#[derive(Debug, Clone)]
+pub struct Simulation<'a> {
+    pub solution: Solution,
+    /// The candidates' pods, as the solution indexes them.
+    pub pods: Vec<&'a Pod>,
+}
+
+/// Re-simulates scheduling with the candidates removed: their pods onto the remaining nodes, then
+/// new NodeClaims from the pools' `templates` (prepared once per disruption pass).
+pub fn simulate<'a>(input: &DisruptionInput<'a>, templates: &Templates, candidates: &[&Candidate]) -> Simulation<'a> {
+    let nodes: &'a [ClusterNode] = input.nodes;
+    let mut existing = Vec::with_capacity(nodes.len());
+    let mut usage = vec![PoolUsage::default(); input.nodepools.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if n.marked_for_deletion || candidates.iter().any(|c| c.node == i) {
             continue;
         }
         existing.push(ExistingNode {
-            name: n.name.clone(),
-            labels: n.labels.clone(),
+            name: &n.name,
+            labels: &n.labels,
             allocatable: n.allocatable,
             requested: n.requested(),
-            taints: n.taints.clone(),
+            taints: &n.taints,
             initialized: n.initialized_at_ms.is_some(),
         });
-        if let Some(p) = &n.nodepool {
+        if let Some(pool) = n.nodepool.as_ref().and_then(|p| input.nodepools.iter().position(|np| &np.name == p)) {
             let cap = n
                 .instance_type
                 .as_ref()
                 .and_then(|t| input.instance_types.iter().find(|it| &it.name == t))
                 .map_or(n.allocatable, |it| it.capacity);
-            let u = usage.entry(p.clone()).or_default();
+            let u = &mut usage[pool];
             u.resources = u.resources.add(&cap);
             u.nodes += 1;
         }
     }
-    let pods: Vec<_> = candidates.iter().flat_map(|c| input.nodes[c.node].pods.iter().cloned()).collect();
-    let sin = SchedulingInput {
-        nodepools: input.nodepools,
-        instance_types: input.instance_types,
-        existing_nodes: &existing,
-        daemonsets: input.daemonsets,
-        usage: &usage,
-    };
-    schedule(&sin, &pods)
+    let pods: Vec<&'a Pod> = candidates.iter().flat_map(|c| nodes[c.node].pods.iter()).collect();
+    let solution = solve(input.nodepools, input.instance_types, templates, &existing, &usage, &pods);
+    Simulation { solution, pods }
+}
+
+/// The pools' NodeClaim templates for `input` (what [`simulate`] needs).
+pub fn templates(input: &DisruptionInput) -> Templates {
+    Templates::new(input.nodepools, input.instance_types, input.daemonsets)
+}
+
+/// Worst-case (most expensive compatible) launch price strictly below `price`.
+fn cheaper_than(it: &InstanceType, reqs: &Requirements, price: f64) -> bool {
+    it.most_expensive_offering(reqs).is_some_and(|o| o.price < price)
 }
 
 /// Keeps types whose worst-case (most expensive compatible) launch price is strictly below `price`.
 fn filter_by_price(types: &[InstanceType], reqs: &Requirements, price: f64) -> Vec<InstanceType> {
-    types.iter().filter(|it| it.most_expensive_offering(reqs).is_some_and(|o| o.price < price)).cloned().collect()
+    types.iter().filter(|it| cheaper_than(it, reqs, price)).cloned().collect()
 }
 
 /// Delete or replace `candidates`, or the reason it cannot (upstream `computeConsolidation`).
@@ -66,63 +79,89 @@ pub fn compute_consolidation(
     candidates: &[&Candidate],
     method: Method,
 ) -> Result<Command, String> {
-    let names: Vec<String> = candidates.iter().map(|c| input.nodes[c.node].name.clone()).collect();
-    let results = simulate(input, candidates);
-    if let Some((pod, why)) = results.unschedulable.iter().next() {
-        return Err(format!("not all pods would schedule, pod {pod:?}: {why}"));
+    consolidate(input, &templates(input), candidates, method)
+}
+
+/// [`compute_consolidation`] with the templates prepared by the caller. Works on catalogue
+/// indices and copies instance types only for a command it returns.
+pub fn consolidate(
+    input: &DisruptionInput,
+    templates: &Templates,
+    candidates: &[&Candidate],
+    method: Method,
+) -> Result<Command, String> {
+    let names = || candidates.iter().map(|c| input.nodes[c.node].name.clone()).collect::<Vec<String>>();
+    let Simulation { solution, pods } = simulate(input, templates, candidates);
+    // Named as the first by pod name, as a map keyed by name would list them.
+    if let Some((pod, why)) = solution.unschedulable.iter().min_by(|a, b| pods[a.0].name.cmp(&pods[b.0].name)) {
+        return Err(format!("not all pods would schedule, pod {:?}: {why}", pods[*pod].name));
     }
-    let mut claims = results.new_nodeclaims;
-    if claims.is_empty() {
-        return Ok(Command { method, reason: Reason::Underutilized, candidates: names, replacement: None });
-    }
-    if claims.len() > 1 {
-        return Err(format!("can't remove without creating {} candidates", claims.len()));
-    }
-    let mut nc = claims.remove(0);
+    let claim = match solution.claims.as_slice() {
+        [] => return Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: None }),
+        [claim] => claim,
+        many => return Err(format!("can't remove without creating {} candidates", many.len())),
+    };
+    let catalog = input.instance_types;
     let candidate_price: f64 = candidates.iter().map(|c| c.price).sum();
     let all_spot = candidates.iter().all(|c| input.nodes[c.node].capacity_type == Some(CapacityType::Spot));
-    order_by_price(&mut nc.instance_types, &nc.requirements);
-    let ct_req = nc.requirements.get(labels::CAPACITY_TYPE);
+    let mut reqs = claim.reqs.clone();
+    // The replacement's types, cheapest first by the simulation's requirements (filters below keep that order).
+    let ordered = |types: Vec<usize>| -> Vec<InstanceType> {
+        let mut its: Vec<InstanceType> = types.into_iter().map(|i| catalog[i].clone()).collect();
+        order_by_price(&mut its, &claim.reqs);
+        its
+    };
+    let replacement = |reqs: Requirements, instance_types: Vec<InstanceType>| NewNodeClaim {
+        nodepool: input.nodepools[claim.pool].name.clone(),
+        requirements: reqs,
+        instance_types,
+        pods: claim.pods.iter().map(|&p| pods[p].name.clone()).collect(),
+        requests: claim.requests,
+    };
+    let ct_req = reqs.get(labels::CAPACITY_TYPE);
     if all_spot && ct_req.has(CapacityType::Spot.as_str()) {
         if !input.spot_to_spot {
             return Err("SpotToSpotConsolidation is disabled, can't replace a spot node with a spot node".into());
         }
-        nc.requirements.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [CapacityType::Spot.as_str()]));
-        let spot_types: Vec<InstanceType> = nc
-            .instance_types
+        reqs.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [CapacityType::Spot.as_str()]));
+        let types: Vec<usize> = claim
+            .types
             .iter()
-            .filter(|it| it.compatible_offerings(&nc.requirements).next().is_some())
-            .cloned()
+            .copied()
+            .filter(|&i| catalog[i].compatible_offerings(&reqs).next().is_some())
+            .filter(|&i| cheaper_than(&catalog[i], &reqs, candidate_price))
             .collect();
-        nc.instance_types = filter_by_price(&spot_types, &nc.requirements, candidate_price);
-        let needed = satisfies_min_values(&nc.instance_types, &nc.requirements)?;
-        if nc.instance_types.is_empty() {
+        let mut types = ordered(types);
+        let needed = satisfies_min_values(&types, &reqs)?;
+        if types.is_empty() {
             return Err("Can't replace spot node with a cheaper spot node".into());
         }
-        if candidates.len() > 1 {
-            return Ok(Command { method, reason: Reason::Underutilized, candidates: names, replacement: Some(nc) });
+        if candidates.len() == 1 {
+            if types.len() < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT {
+                return Err(format!(
+                    "SpotToSpotConsolidation requires {MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got {}",
+                    types.len()
+                ));
+            }
+            types.truncate(MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT.max(needed));
         }
-        if nc.instance_types.len() < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT {
-            return Err(format!(
-                "SpotToSpotConsolidation requires {MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got {}",
-                nc.instance_types.len()
-            ));
-        }
-        nc.instance_types.truncate(MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT.max(needed));
-        return Ok(Command { method, reason: Reason::Underutilized, candidates: names, replacement: Some(nc) });
+        let nc = replacement(reqs, types);
+        return Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: Some(nc) });
     }
-    nc.instance_types = filter_by_price(&nc.instance_types, &nc.requirements, candidate_price);
-    if nc.instance_types.is_empty() {
+    let types: Vec<usize> =
+        claim.types.iter().copied().filter(|&i| cheaper_than(&catalog[i], &reqs, candidate_price)).collect();
+    if types.is_empty() {
         return Err("Can't replace with a cheaper node".into());
     }
-    satisfies_min_values(&nc.instance_types, &nc.requirements)?;
+    let types = ordered(types);
+    satisfies_min_values(&types, &reqs)?;
     // OD → [OD, spot]: types were priced assuming spot may launch; pin spot so a spot shortage can't
     // turn into a more expensive on-demand replacement.
-    let ct_req = nc.requirements.get(labels::CAPACITY_TYPE);
     if ct_req.has(CapacityType::Spot.as_str()) && ct_req.has(CapacityType::OnDemand.as_str()) {
-        nc.requirements.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [CapacityType::Spot.as_str()]));
+        reqs.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [CapacityType::Spot.as_str()]));
     }
-    Ok(Command { method, reason: Reason::Underutilized, candidates: names, replacement: Some(nc) })
+    let nc = replacement(reqs, types);
+    Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: Some(nc) })
 }
 
 fn budget_nodes(input: &DisruptionInput) -> Vec<BudgetNode> {
@@ -163,6 +202,11 @@ fn filter_out_same_instance_type(input: &DisruptionInput, cmd: &mut Command, can
 /// and to non-empty ones, at most 100; binary search for the largest prefix (≥ 2) that can be
 /// deleted or replaced by one cheaper node not of a type being removed.
 pub fn multi_node(input: &DisruptionInput) -> Option<Command> {
+    multi_node_with(input, &templates(input))
+}
+
+/// [`multi_node`] with the templates prepared by the caller.
+pub fn multi_node_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
     let all = get_candidates(input, true);
     let mut budgets = budgets_for(input, Reason::Underutilized);
     let mut picked: Vec<&Candidate> = Vec::new();
@@ -183,7 +227,7 @@ pub fn multi_node(input: &DisruptionInput) -> Option<Command> {
     while lo <= hi {
         let mid = (lo + hi) / 2;
         let prefix = &picked[..=mid];
-        let cmd = compute_consolidation(input, prefix, Method::MultiNodeConsolidation)
+        let cmd = consolidate(input, templates, prefix, Method::MultiNodeConsolidation)
             .ok()
             .and_then(|mut cmd| filter_out_same_instance_type(input, &mut cmd, prefix).then_some(cmd));
         match cmd {
@@ -227,6 +271,11 @@ pub fn single_node_order(cands: Vec<Candidate>) -> Vec<Candidate> {
 /// Single-node consolidation: first candidate (in [`single_node_order`]) with budget left and pods
 /// that can be deleted or replaced.
 pub fn single_node(input: &DisruptionInput) -> Option<Command> {
+    single_node_with(input, &templates(input))
+}
+
+/// [`single_node`] with the templates prepared by the caller.
+pub fn single_node_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
     let cands = single_node_order(get_candidates(input, true));
     let budgets = budgets_for(input, Reason::Underutilized);
     for c in &cands {
@@ -236,7 +285,7 @@ pub fn single_node(input: &DisruptionInput) -> Option<Command> {
         if input.nodes[c.node].pods.is_empty() {
             continue;
         }
-        if let Ok(cmd) = compute_consolidation(input, &[c], Method::SingleNodeConsolidation) {
+        if let Ok(cmd) = consolidate(input, templates, &[c], Method::SingleNodeConsolidation) {
             return Some(cmd);
         }
     }

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use super::instance_types::{CapacityType, InstanceType, Resources};
 use super::labels;
 use super::nodepool::{NodePool, Taint};
-use super::scheduling::{NewNodeClaim, Pod};
+use super::scheduling::{NewNodeClaim, Pod, Templates};
 
 pub use budgets::{Budget, Reason, UNLIMITED};
 pub use candidates::{Candidate, disruption_cost, eviction_cost, get_candidates, lifetime_remaining};
@@ -160,7 +160,14 @@ impl Command {
 
 /// One disruption pass: Emptiness, then multi-node, then single-node consolidation.
 pub fn disrupt(input: &DisruptionInput) -> Option<Command> {
-    emptiness(input).or_else(|| multi_node(input)).or_else(|| single_node(input))
+    disrupt_with(input, &consolidation::templates(input))
+}
+
+/// [`disrupt`] with the NodePools' templates prepared by the caller (they are fixed for a run).
+pub fn disrupt_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
+    emptiness(input).or_else(|| {
+        consolidation::multi_node_with(input, templates).or_else(|| consolidation::single_node_with(input, templates))
+    })
 }
 
 /// Nodes whose NodeClaim has lived `expireAfter` or longer at `now_ms`: deleted forcefully,

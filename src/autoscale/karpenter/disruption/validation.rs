@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::candidates::{Candidate, get_candidates};
-use super::consolidation::{budgets_for, simulate};
+use super::consolidation::{budgets_for, simulate, templates};
 use super::{Command, DisruptionInput, Method};
 
 /// Upstream `consolidationTTL`.
@@ -46,15 +46,15 @@ pub fn validate(input: &DisruptionInput, cmd: &Command, decided_at_ms: u64) -> V
         }
         return Validation::Valid;
     }
-    let results = simulate(input, &current);
+    let results = simulate(input, &templates(input), &current).solution;
     if !results.unschedulable.is_empty() {
         return Validation::Invalid("not all pods would schedule".into());
     }
-    match (results.new_nodeclaims.len(), &cmd.replacement) {
+    match (results.claims.len(), &cmd.replacement) {
         (0, None) => Validation::Valid,
         (1, Some(r)) => {
             let now: BTreeSet<&str> =
-                results.new_nodeclaims[0].instance_types.iter().map(|t| t.name.as_str()).collect();
+                results.claims[0].types.iter().map(|&i| input.instance_types[i].name.as_str()).collect();
             if r.instance_types.iter().all(|t| now.contains(t.name.as_str())) {
                 Validation::Valid
             } else {
