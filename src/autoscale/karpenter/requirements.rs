@@ -3,6 +3,7 @@
 //! Intersection of two requirements on the same key is what narrows a NodeClaim as pods join it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::labels;
 
@@ -194,10 +195,11 @@ fn min_opt<T: Ord>(a: Option<T>, b: Option<T>) -> Option<T> {
     }
 }
 
-/// A set of requirements keyed by label (ordered map: deterministic iteration).
+/// A set of requirements keyed by label (ordered map: deterministic iteration). Shared and
+/// copied on write: pods, NodeClaims and instance types hold many copies of few distinct sets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Requirements {
-    map: BTreeMap<String, Requirement>,
+    map: Arc<BTreeMap<String, Requirement>>,
 }
 
 impl Requirements {
@@ -224,7 +226,7 @@ impl Requirements {
             Some(existing) => existing.intersection(&req),
             None => req,
         };
-        self.map.insert(merged.key.clone(), merged);
+        Arc::make_mut(&mut self.map).insert(merged.key.clone(), merged);
     }
 
     pub fn add_all(&mut self, other: &Requirements) {
@@ -268,7 +270,7 @@ impl Requirements {
         if self.intersects_ok(other) {
             return Ok(());
         }
-        for (key, existing) in &self.map {
+        for (key, existing) in self.map.iter() {
             let Some(incoming) = other.map.get(key) else { continue };
             if existing.intersection(incoming).is_empty() {
                 let excl = |op| matches!(op, Operator::NotIn | Operator::DoesNotExist);
@@ -298,7 +300,7 @@ impl Requirements {
     /// only allowed for well-known labels (or when `other` merely excludes values). Upstream
     /// `Requirements.Compatible(..., AllowUndefinedWellKnownLabels)` when `allow_undefined_well_known`.
     pub fn compatible(&self, other: &Requirements, allow_undefined_well_known: bool) -> Result<(), String> {
-        for (key, req) in &other.map {
+        for (key, req) in other.map.iter() {
             if self.map.contains_key(key) {
                 continue;
             }
