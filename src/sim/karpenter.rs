@@ -50,6 +50,9 @@ pub(super) struct Karpenter {
     templates: kp::Templates,
     /// Each workload's pod as Karpenter sees it (requests, requirements, tolerations), unnamed.
     pod_templates: Vec<kp::Pod>,
+    /// The disruption controller's view of each node, kept between passes: names, labels and
+    /// taints never change, so a pass refreshes only pods and state instead of copying them.
+    views: BTreeMap<NodeId, ClusterNode>,
 }
 
 impl Karpenter {
@@ -57,6 +60,7 @@ impl Karpenter {
         Karpenter {
             templates: kp::Templates::new(&setup.nodepools, &setup.instance_types, &setup.daemonsets),
             pod_templates: workloads.iter().map(|wl| crate::model::karpenter_pod(&wl.deployment, &wl.name)).collect(),
+            views: BTreeMap::new(),
             batch: None,
             batch_generation: 0,
             considered_pending: 0,
@@ -388,9 +392,10 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     let epoch = |t: Millis| (world.scenario.start + t as i64) as u64;
     // A command waiting out its validation period.
     if let Some((cmd, decided)) = world.karpenter.as_ref().and_then(|k| k.command.clone()) {
-        let nodes = cluster_nodes(world, live, setup);
-        let input = disruption_input(setup, &nodes, epoch(now));
-        match kp::validate(&input, &cmd, epoch(decided)) {
+        let view = cluster_nodes(world, live, setup);
+        let validation = kp::validate(&disruption_input(setup, &view.nodes, epoch(now)), &cmd, epoch(decided));
+        keep_views(world, view);
+        match validation {
             Validation::WaitUntil(_) => return,
             Validation::Valid => {
                 world.karpenter.as_mut().unwrap().command = None;
@@ -427,10 +432,11 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     {
         return;
     }
-    let nodes = cluster_nodes(world, live, setup);
-    let input = disruption_input(setup, &nodes, epoch(now));
+    let view = cluster_nodes(world, live, setup);
     let templates = &world.karpenter.as_ref().unwrap().templates;
-    match kp::disruption::disrupt_with(&input, templates) {
+    let command = kp::disruption::disrupt_with(&disruption_input(setup, &view.nodes, epoch(now)), templates);
+    keep_views(world, view);
+    match command {
         Some(cmd) => {
             let k = world.karpenter.as_mut().unwrap();
             k.command = Some((cmd, now));
@@ -485,49 +491,74 @@ fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now
     }
 }
 
-/// The disruption controller's view: every node with the pods it would have to move.
-fn cluster_nodes(world: &World<'_>, live: &[Live], setup: &KarpenterSetup) -> Vec<ClusterNode> {
+/// The disruption controller's view of the cluster, node by node in cluster order.
+struct View {
+    ids: Vec<NodeId>,
+    nodes: Vec<ClusterNode>,
+}
+
+/// The disruption controller's view: every node with the pods it would have to move. Nodes seen
+/// by an earlier pass are taken from `Karpenter::views` and refreshed (see [`keep_views`]).
+fn cluster_nodes(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) -> View {
     let start = world.scenario.start;
     let epoch = |t: Millis| (start + t as i64) as u64;
-    let templates = &world.karpenter.as_ref().expect("disruption without Karpenter").pod_templates;
-    let mut pods: BTreeMap<NodeId, Vec<kp::Pod>> = BTreeMap::new();
+    let k = world.karpenter.as_mut().expect("disruption without Karpenter");
+    let mut views = std::mem::take(&mut k.views);
+    let cluster = &world.cluster;
+    let mut ids = Vec::with_capacity(cluster.meta.len());
+    let mut nodes: Vec<ClusterNode> = cluster
+        .infos
+        .iter()
+        .zip(&cluster.meta)
+        .map(|(info, m)| {
+            ids.push(m.id);
+            let mut node = views.remove(&m.id).unwrap_or_else(|| {
+                let pool = m.managed_by.as_ref().and_then(|name| setup.nodepools.iter().find(|p| &p.name == name));
+                ClusterNode {
+                    name: info.name.clone(),
+                    nodepool: m.managed_by.clone(),
+                    instance_type: Some(m.instance_type.clone()),
+                    zone: m.zone.clone(),
+                    capacity_type: CapacityType::parse(&m.capacity_type),
+                    labels: info.labels.clone(),
+                    allocatable: kp_resources(&info.allocatable),
+                    pods: Vec::new(),
+                    daemon_requests: kp::Resources::default(),
+                    taints: info.taints.iter().map(kp_taint).collect(),
+                    created_at_ms: epoch(m.launched_ms),
+                    initialized_at_ms: None,
+                    ready: false,
+                    marked_for_deletion: false,
+                    last_pod_event_ms: 0,
+                    expire_after_ms: pool.and_then(|p| p.expire_after_ms),
+                    do_not_disrupt: false,
+                }
+            });
+            node.pods.clear();
+            node.initialized_at_ms = m.ready_at.map(epoch);
+            node.ready = m.ready_at.is_some();
+            node.marked_for_deletion = m.deleting;
+            node.last_pod_event_ms = epoch(m.last_pod_event_ms);
+            node
+        })
+        .collect();
+    let templates = &k.pod_templates;
     for (w, l) in live.iter().enumerate() {
         let wl = &world.scenario.workloads[w];
         for p in l.pods.pods.iter().filter(|p| p.is_active()) {
-            let Some(node) = p.node else { continue };
+            let Some(i) = p.node.and_then(|id| cluster.index_of(id)) else { continue };
             let mut pod = templates[w].clone();
             pod.name = pod_name(wl, p.id);
-            pods.entry(node).or_default().push(pod);
+            nodes[i].pods.push(pod);
         }
     }
-    world
-        .cluster
-        .infos
-        .iter()
-        .zip(&world.cluster.meta)
-        .map(|(info, m)| {
-            let pool = m.managed_by.as_ref().and_then(|name| setup.nodepools.iter().find(|p| &p.name == name));
-            ClusterNode {
-                name: info.name.clone(),
-                nodepool: m.managed_by.clone(),
-                instance_type: Some(m.instance_type.clone()),
-                zone: m.zone.clone(),
-                capacity_type: CapacityType::parse(&m.capacity_type),
-                labels: info.labels.clone(),
-                allocatable: kp_resources(&info.allocatable),
-                pods: pods.remove(&m.id).unwrap_or_default(),
-                daemon_requests: kp::Resources::default(),
-                taints: info.taints.iter().map(kp_taint).collect(),
-                created_at_ms: epoch(m.launched_ms),
-                initialized_at_ms: m.ready_at.map(epoch),
-                ready: m.ready_at.is_some(),
-                marked_for_deletion: m.deleting,
-                last_pod_event_ms: epoch(m.last_pod_event_ms),
-                expire_after_ms: pool.and_then(|p| p.expire_after_ms),
-                do_not_disrupt: false,
-            }
-        })
-        .collect()
+    View { ids, nodes }
+}
+
+/// Returns a pass's view for the next pass (nodes gone since are dropped then).
+fn keep_views(world: &mut World<'_>, view: View) {
+    let k = world.karpenter.as_mut().expect("disruption without Karpenter");
+    k.views = view.ids.into_iter().zip(view.nodes).collect();
 }
 
 /// Carries out a validated command: delete (drain now) or replace (launch, drain when Ready).
