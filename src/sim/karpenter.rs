@@ -12,7 +12,7 @@ use crate::autoscale::karpenter::{
     SchedulingInput, Validation,
 };
 use crate::cluster::scheduler::{self, NodeInfo};
-use crate::cluster::{NewNode, NodeId};
+use crate::cluster::{NewNode, NodeId, NodeMeta};
 use crate::engine::{Millis, StreamRng};
 use crate::model::KarpenterSetup;
 use crate::model::Workload;
@@ -52,7 +52,14 @@ pub(super) struct Karpenter {
     pod_templates: Vec<kp::Pod>,
     /// The disruption controller's view of each node, kept between passes: names, labels and
     /// taints never change, so a pass refreshes only pods and state instead of copying them.
-    views: BTreeMap<NodeId, ClusterNode>,
+    views: BTreeMap<NodeId, NodeView>,
+}
+
+/// A node as the last disruption pass saw it, with the (workload, pod id) of its pods: when
+/// those are unchanged, so are its Karpenter pods.
+struct NodeView {
+    node: ClusterNode,
+    pod_keys: Vec<(usize, u64)>,
 }
 
 impl Karpenter {
@@ -495,6 +502,7 @@ fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now
 struct View {
     ids: Vec<NodeId>,
     nodes: Vec<ClusterNode>,
+    pod_keys: Vec<Vec<(usize, u64)>>,
 }
 
 /// The disruption controller's view: every node with the pods it would have to move. Nodes seen
@@ -506,35 +514,18 @@ fn cluster_nodes(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) -
     let mut views = std::mem::take(&mut k.views);
     let cluster = &world.cluster;
     let mut ids = Vec::with_capacity(cluster.meta.len());
+    let mut old_keys = Vec::with_capacity(cluster.meta.len());
     let mut nodes: Vec<ClusterNode> = cluster
         .infos
         .iter()
         .zip(&cluster.meta)
         .map(|(info, m)| {
             ids.push(m.id);
-            let mut node = views.remove(&m.id).unwrap_or_else(|| {
-                let pool = m.managed_by.as_ref().and_then(|name| setup.nodepools.iter().find(|p| &p.name == name));
-                ClusterNode {
-                    name: info.name.clone(),
-                    nodepool: m.managed_by.clone(),
-                    instance_type: Some(m.instance_type.clone()),
-                    zone: m.zone.clone(),
-                    capacity_type: CapacityType::parse(&m.capacity_type),
-                    labels: info.labels.clone(),
-                    allocatable: kp_resources(&info.allocatable),
-                    pods: Vec::new(),
-                    daemon_requests: kp::Resources::default(),
-                    taints: info.taints.iter().map(kp_taint).collect(),
-                    created_at_ms: epoch(m.launched_ms),
-                    initialized_at_ms: None,
-                    ready: false,
-                    marked_for_deletion: false,
-                    last_pod_event_ms: 0,
-                    expire_after_ms: pool.and_then(|p| p.expire_after_ms),
-                    do_not_disrupt: false,
-                }
-            });
-            node.pods.clear();
+            let (mut node, keys) = match views.remove(&m.id) {
+                Some(v) => (v.node, v.pod_keys),
+                None => (new_view(info, m, setup, epoch), Vec::new()),
+            };
+            old_keys.push(keys);
             node.initialized_at_ms = m.ready_at.map(epoch);
             node.ready = m.ready_at.is_some();
             node.marked_for_deletion = m.deleting;
@@ -542,23 +533,62 @@ fn cluster_nodes(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) -
             node
         })
         .collect();
-    let templates = &k.pod_templates;
+    let mut pod_keys: Vec<Vec<(usize, u64)>> = vec![Vec::new(); nodes.len()];
     for (w, l) in live.iter().enumerate() {
-        let wl = &world.scenario.workloads[w];
         for p in l.pods.pods.iter().filter(|p| p.is_active()) {
-            let Some(i) = p.node.and_then(|id| cluster.index_of(id)) else { continue };
-            let mut pod = templates[w].clone();
-            pod.name = pod_name(wl, p.id);
-            nodes[i].pods.push(pod);
+            if let Some(i) = p.node.and_then(|id| cluster.index_of(id)) {
+                pod_keys[i].push((w, p.id));
+            }
         }
     }
-    View { ids, nodes }
+    // Only nodes whose pods changed since the last pass get their Karpenter pods rebuilt.
+    let templates = &k.pod_templates;
+    for ((node, keys), old) in nodes.iter_mut().zip(&pod_keys).zip(&old_keys) {
+        if keys != old || node.pods.len() != keys.len() {
+            node.pods.clear();
+            node.pods.extend(keys.iter().map(|&(w, id)| {
+                let mut pod = templates[w].clone();
+                pod.name = pod_name(&world.scenario.workloads[w], id);
+                pod
+            }));
+        }
+    }
+    View { ids, nodes, pod_keys }
+}
+
+/// A node the disruption controller has not seen before (no pods yet).
+fn new_view(info: &NodeInfo, m: &NodeMeta, setup: &KarpenterSetup, epoch: impl Fn(Millis) -> u64) -> ClusterNode {
+    let pool = m.managed_by.as_ref().and_then(|name| setup.nodepools.iter().find(|p| &p.name == name));
+    ClusterNode {
+        name: info.name.clone(),
+        nodepool: m.managed_by.clone(),
+        instance_type: Some(m.instance_type.clone()),
+        zone: m.zone.clone(),
+        capacity_type: CapacityType::parse(&m.capacity_type),
+        labels: info.labels.clone(),
+        allocatable: kp_resources(&info.allocatable),
+        pods: Vec::new(),
+        daemon_requests: kp::Resources::default(),
+        taints: info.taints.iter().map(kp_taint).collect(),
+        created_at_ms: epoch(m.launched_ms),
+        initialized_at_ms: None,
+        ready: false,
+        marked_for_deletion: false,
+        last_pod_event_ms: 0,
+        expire_after_ms: pool.and_then(|p| p.expire_after_ms),
+        do_not_disrupt: false,
+    }
 }
 
 /// Returns a pass's view for the next pass (nodes gone since are dropped then).
 fn keep_views(world: &mut World<'_>, view: View) {
     let k = world.karpenter.as_mut().expect("disruption without Karpenter");
-    k.views = view.ids.into_iter().zip(view.nodes).collect();
+    k.views = view
+        .ids
+        .into_iter()
+        .zip(view.nodes.into_iter().zip(view.pod_keys))
+        .map(|(id, (node, pod_keys))| (id, NodeView { node, pod_keys }))
+        .collect();
 }
 
 /// Carries out a validated command: delete (drain now) or replace (launch, drain when Ready).
