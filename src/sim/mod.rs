@@ -137,6 +137,9 @@ struct Live {
 /// Everything a run mutates besides the workloads.
 struct World<'a> {
     scenario: &'a Scenario,
+    /// Each workload's pod as the kube-scheduler sees it (named after the workload): asks
+    /// whether a pending pod fits before building the named one.
+    pod_infos: Vec<crate::cluster::scheduler::PodInfo>,
     cluster: Cluster,
     events: EventQueue<Event>,
     decisions: Vec<Decision>,
@@ -169,6 +172,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         draining: std::collections::BTreeSet::new(),
         pending_created: 0,
         unschedulable: Vec::new(),
+        pod_infos: scenario.workloads.iter().map(|wl| crate::cluster::pod_info(&wl.deployment, &wl.name)).collect(),
     };
     let mut lanes = LaneSet::new();
     let mut loops = vec![Loop::Output];
@@ -557,9 +561,15 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
         let wl = &world.scenario.workloads[w];
         let pending: Vec<u64> =
             live[w].pods.pods.iter().filter(|p| p.state == PodState::Pending).map(|p| p.id).collect();
+        let preempting = may_preempt && !wl.placeholder;
         for id in pending {
+            // The scheduler ignores the name: a pod that fits nowhere is not built (pending pods
+            // are retried after every change, and mostly still fit nowhere).
+            if !preempting && !world.cluster.fits_somewhere(&world.pod_infos[w]) {
+                break;
+            }
             let pod = crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id));
-            let placed = if may_preempt && !wl.placeholder {
+            let placed = if preempting {
                 world.cluster.bind_or_preempt(pod, now)
             } else {
                 world.cluster.bind(pod, now).map(|n| (n, Vec::new()))

@@ -172,6 +172,38 @@ pub fn filter_node(pod: &PodInfo, node: &NodeInfo, args: &FitFilterArgs) -> Stat
     fit_filter(pod, node, args)
 }
 
+/// [`filter_node`]`(..).is_success()` without building statuses or messages: the question a
+/// simulation asks for every pending pod after every change, where the answer is mostly "no".
+pub fn passes_filters(pod: &PodInfo, node: &NodeInfo, args: &FitFilterArgs) -> bool {
+    if node.unschedulable
+        && !tolerations_tolerate(&pod.tolerations, &Taint::new(TAINT_NODE_UNSCHEDULABLE, "", TaintEffect::NoSchedule))
+    {
+        return false;
+    }
+    if first_untolerated_taint(&node.taints, &pod.tolerations).is_some() || !required_affinity_matches(pod, node) {
+        return false;
+    }
+    fits_resources(pod, node, args)
+}
+
+/// [`insufficient_resources`] is empty, without building it.
+fn fits_resources(pod: &PodInfo, node: &NodeInfo, args: &FitFilterArgs) -> bool {
+    if node.pods().len() as i64 + 1 > node.allocatable.pods {
+        return false;
+    }
+    let req = pod.requests();
+    let (alloc, used) = (&node.allocatable, node.requested());
+    let fits = |want: i64, used: i64, cap: i64| want <= 0 || want <= cap - used;
+    fits(req.milli_cpu, used.milli_cpu, alloc.milli_cpu)
+        && fits(req.memory, used.memory, alloc.memory)
+        && req.extended.iter().all(|(name, want)| {
+            let group = name.split('/').next().unwrap_or("");
+            let ignored = is_extended_resource_name(name)
+                && (args.ignored_resources.contains(name) || args.ignored_resource_groups.contains(group));
+            ignored || fits(*want, used.get(name), alloc.get(name))
+        })
+}
+
 /// Filter verdicts for a set of nodes, in node order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilterOutcome {

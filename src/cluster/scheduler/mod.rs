@@ -100,8 +100,18 @@ impl std::error::Error for ScheduleError {}
 
 /// One scheduling cycle without preemption: filter all nodes, score the feasible ones, pick one.
 pub fn schedule(pod: &PodInfo, nodes: &[NodeInfo], profile: &Profile) -> Result<Placement, ScheduleError> {
-    let filtered = filter_nodes(pod, nodes, &profile.fit.filter);
-    place(pod, nodes, &filtered, profile)
+    let args = &profile.fit.filter;
+    let feasible: Vec<usize> = (0..nodes.len()).filter(|&i| filter::passes_filters(pod, &nodes[i], args)).collect();
+    if feasible.is_empty() {
+        // Only a failure needs every node's status (for the FitError message).
+        return place(pod, nodes, &filter_nodes(pod, nodes, args), profile);
+    }
+    place(pod, nodes, &FilterOutcome { feasible, statuses: Vec::new() }, profile)
+}
+
+/// Whether some node passes every filter (no placement, no message).
+pub fn fits_somewhere(pod: &PodInfo, nodes: &[NodeInfo], profile: &Profile) -> bool {
+    nodes.iter().any(|n| filter::passes_filters(pod, n, &profile.fit.filter))
 }
 
 fn place(

@@ -100,3 +100,56 @@ fn profile_validation() {
     p.balanced_allocation = vec![ResourceSpec::new("cpu", 0)];
     assert!(p.validate().unwrap_err().starts_with("resources[0].weight"));
 }
+
+/// `passes_filters` is the allocation-free form of `filter_node(..).is_success()`: they must agree
+/// on every combination of cordon, taints, selector, pod count, cpu, memory and extended resources.
+#[test]
+fn passes_filters_agrees_with_filter_node() {
+    let spot = Taint::new("kubernetes.azure.com/scalesetpriority", "spot", TaintEffect::NoSchedule);
+    let soft = Taint::new("soft", "x", TaintEffect::PreferNoSchedule);
+    let mut nodes = Vec::new();
+    for cordoned in [false, true] {
+        for taint in [None, Some(&spot), Some(&soft)] {
+            for labelled in [false, true] {
+                for (cpu, pods) in [(4000, 110), (1200, 110), (4000, 1)] {
+                    let mut n = node("n", cpu).with_pod(PodInfo::new("x").req(500, 1 << 30));
+                    n.allocatable.pods = pods;
+                    n.unschedulable = cordoned;
+                    if let Some(t) = taint {
+                        n = n.taint(t.clone());
+                    }
+                    if labelled {
+                        n = n.label("pool", "general");
+                    }
+                    nodes.push(n);
+                }
+            }
+        }
+    }
+    let mut pods = Vec::new();
+    for tolerate in [false, true] {
+        for select in [false, true] {
+            for (cpu, mem) in [(0, 0), (500, 1 << 20), (1000, 1 << 30), (500, 4 << 30)] {
+                let mut p = PodInfo::new("p").req(cpu, mem);
+                if tolerate {
+                    p = p.toleration(Toleration::equal("kubernetes.azure.com/scalesetpriority", "spot", None));
+                }
+                if select {
+                    p.node_selector.insert("pool".into(), "general".into());
+                }
+                pods.push(p);
+            }
+        }
+    }
+    let args = FitFilterArgs::default();
+    let mut passing = 0;
+    for n in &nodes {
+        for p in &pods {
+            let expected = filter_node(p, n, &args).is_success();
+            assert_eq!(filter::passes_filters(p, n, &args), expected, "pod {p:?} on node {n:?}");
+            passing += usize::from(expected);
+        }
+    }
+    // Both verdicts occur, so the agreement says something.
+    assert!(passing > 0 && passing < nodes.len() * pods.len(), "{passing}");
+}
