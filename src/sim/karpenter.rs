@@ -423,20 +423,22 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
         }
         return;
     }
-    // Expiration is forceful: not budgeted, no validation.
+    // Nothing changed since a pass that found nothing, and no deadline (consolidateAfter or
+    // expiry, both folded into `wake`) has passed: this pass would find nothing either.
     let version = world.cluster.version();
+    if let Some((v, wake)) = world.karpenter.as_ref().and_then(|k| k.quiet)
+        && v == version
+        && now < wake
+    {
+        return;
+    }
+    // Expiration is forceful: not budgeted, no validation.
     let expiring = next_expiry(world, setup);
     if let Some((id, at)) = expiring
         && at <= now
     {
         let name = world.cluster.infos[world.cluster.index_of(id).unwrap()].name.clone();
         super::nodes::drain(world, live, id, now, None, &format!("{name} reached its NodePool's expireAfter"));
-        return;
-    }
-    if let Some((v, wake)) = world.karpenter.as_ref().and_then(|k| k.quiet)
-        && v == version
-        && now < wake
-    {
         return;
     }
     let view = cluster_nodes(world, live, setup);
