@@ -50,16 +50,21 @@ pub(super) struct Karpenter {
     templates: kp::Templates,
     /// Each workload's pod as Karpenter sees it (requests, requirements, tolerations), unnamed.
     pod_templates: Vec<kp::Pod>,
-    /// The disruption controller's view of each node, kept between passes: names, labels and
-    /// taints never change, so a pass refreshes only pods and state instead of copying them.
-    views: BTreeMap<NodeId, NodeView>,
+    /// The disruption controller's view of the cluster, kept between passes.
+    view: DisruptionView,
 }
 
-/// A node as the last disruption pass saw it, with the (workload, pod id) of its pods: when
-/// those are unchanged, so are its Karpenter pods.
-struct NodeView {
-    node: ClusterNode,
-    pod_keys: Vec<(usize, u64)>,
+/// The disruption controller's view, node by node in cluster order (ascending `NodeId`). Names,
+/// labels and taints of a node never change, so a pass refreshes only state and, for nodes whose
+/// pods changed, the Karpenter pods.
+#[derive(Default)]
+struct DisruptionView {
+    ids: Vec<NodeId>,
+    nodes: Vec<ClusterNode>,
+    /// (workload, pod id) of each node's pods, as its Karpenter pods were built.
+    pod_keys: Vec<Vec<(usize, u64)>>,
+    /// The same, as found by the current pass (reused buffers).
+    found: Vec<Vec<(usize, u64)>>,
 }
 
 impl Karpenter {
@@ -67,7 +72,7 @@ impl Karpenter {
         Karpenter {
             templates: kp::Templates::new(&setup.nodepools, &setup.instance_types, &setup.daemonsets),
             pod_templates: workloads.iter().map(|wl| crate::model::karpenter_pod(&wl.deployment, &wl.name)).collect(),
-            views: BTreeMap::new(),
+            view: DisruptionView::default(),
             batch: None,
             batch_generation: 0,
             considered_pending: 0,
@@ -399,9 +404,17 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     let epoch = |t: Millis| (world.scenario.start + t as i64) as u64;
     // A command waiting out its validation period.
     if let Some((cmd, decided)) = world.karpenter.as_ref().and_then(|k| k.command.clone()) {
-        let view = cluster_nodes(world, live, setup);
-        let validation = kp::validate(&disruption_input(setup, &view.nodes, epoch(now)), &cmd, epoch(decided));
-        keep_views(world, view);
+        if epoch(now) < epoch(decided) + kp::disruption::VALIDATION_TTL_MS {
+            return; // validate() would say WaitUntil without looking at the cluster
+        }
+        refresh_view(world, live, setup);
+        let k = world.karpenter.as_ref().unwrap();
+        let validation = kp::disruption::validate_with(
+            &disruption_input(setup, &k.view.nodes, epoch(now)),
+            &k.templates,
+            &cmd,
+            epoch(decided),
+        );
         match validation {
             Validation::WaitUntil(_) => return,
             Validation::Valid => {
@@ -441,10 +454,9 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
         super::nodes::drain(world, live, id, now, None, &format!("{name} reached its NodePool's expireAfter"));
         return;
     }
-    let view = cluster_nodes(world, live, setup);
-    let templates = &world.karpenter.as_ref().unwrap().templates;
-    let command = kp::disruption::disrupt_with(&disruption_input(setup, &view.nodes, epoch(now)), templates);
-    keep_views(world, view);
+    refresh_view(world, live, setup);
+    let k = world.karpenter.as_ref().unwrap();
+    let command = kp::disruption::disrupt_with(&disruption_input(setup, &k.view.nodes, epoch(now)), &k.templates);
     match command {
         Some(cmd) => {
             let k = world.karpenter.as_mut().unwrap();
@@ -500,62 +512,57 @@ fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now
     }
 }
 
-/// The disruption controller's view of the cluster, node by node in cluster order.
-struct View {
-    ids: Vec<NodeId>,
-    nodes: Vec<ClusterNode>,
-    pod_keys: Vec<Vec<(usize, u64)>>,
-}
-
-/// The disruption controller's view: every node with the pods it would have to move. Nodes seen
-/// by an earlier pass are taken from `Karpenter::views` and refreshed (see [`keep_views`]).
-fn cluster_nodes(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) -> View {
+/// Brings `Karpenter::view` up to date with the cluster: nodes gone are dropped, new nodes
+/// appended (ids only grow, so cluster order is kept), state refreshed, and the Karpenter pods
+/// rebuilt on nodes whose pods changed.
+fn refresh_view(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) {
     let start = world.scenario.start;
     let epoch = |t: Millis| (start + t as i64) as u64;
-    let k = world.karpenter.as_mut().expect("disruption without Karpenter");
-    let mut views = std::mem::take(&mut k.views);
     let cluster = &world.cluster;
-    let mut ids = Vec::with_capacity(cluster.meta.len());
-    let mut old_keys = Vec::with_capacity(cluster.meta.len());
-    let mut nodes: Vec<ClusterNode> = cluster
-        .infos
-        .iter()
-        .zip(&cluster.meta)
-        .map(|(info, m)| {
-            ids.push(m.id);
-            let (mut node, keys) = match views.remove(&m.id) {
-                Some(v) => (v.node, v.pod_keys),
-                None => (new_view(info, m, setup, epoch), Vec::new()),
-            };
-            old_keys.push(keys);
-            node.initialized_at_ms = m.ready_at.map(epoch);
-            node.ready = m.ready_at.is_some();
-            node.marked_for_deletion = m.deleting;
-            node.last_pod_event_ms = epoch(m.last_pod_event_ms);
-            node
-        })
-        .collect();
-    let mut pod_keys: Vec<Vec<(usize, u64)>> = vec![Vec::new(); nodes.len()];
+    let k = world.karpenter.as_mut().expect("disruption without Karpenter");
+    let view = &mut k.view;
+    let present: Vec<bool> = view.ids.iter().map(|&id| cluster.index_of(id).is_some()).collect();
+    for (i, keep) in present.iter().enumerate().rev() {
+        if !keep {
+            view.ids.remove(i);
+            view.nodes.remove(i);
+            view.pod_keys.remove(i);
+        }
+    }
+    let known = view.ids.last().copied();
+    for (info, m) in cluster.infos.iter().zip(&cluster.meta).filter(|(_, m)| known.is_none_or(|k| m.id > k)) {
+        view.ids.push(m.id);
+        view.nodes.push(new_view(info, m, setup, epoch));
+        view.pod_keys.push(Vec::new());
+    }
+    debug_assert!(view.ids.iter().eq(cluster.meta.iter().map(|m| &m.id)));
+    for (node, m) in view.nodes.iter_mut().zip(&cluster.meta) {
+        node.initialized_at_ms = m.ready_at.map(epoch);
+        node.ready = m.ready_at.is_some();
+        node.marked_for_deletion = m.deleting;
+        node.last_pod_event_ms = epoch(m.last_pod_event_ms);
+    }
+    view.found.resize_with(view.nodes.len(), Vec::new);
+    view.found.iter_mut().for_each(Vec::clear);
     for (w, l) in live.iter().enumerate() {
         for p in l.pods.pods.iter().filter(|p| p.is_active()) {
             if let Some(i) = p.node.and_then(|id| cluster.index_of(id)) {
-                pod_keys[i].push((w, p.id));
+                view.found[i].push((w, p.id));
             }
         }
     }
-    // Only nodes whose pods changed since the last pass get their Karpenter pods rebuilt.
     let templates = &k.pod_templates;
-    for ((node, keys), old) in nodes.iter_mut().zip(&pod_keys).zip(&old_keys) {
-        if keys != old || node.pods.len() != keys.len() {
+    for ((node, keys), found) in view.nodes.iter_mut().zip(view.pod_keys.iter_mut()).zip(view.found.iter_mut()) {
+        if keys != found {
             node.pods.clear();
-            node.pods.extend(keys.iter().map(|&(w, id)| {
+            node.pods.extend(found.iter().map(|&(w, id)| {
                 let mut pod = templates[w].clone();
                 pod.name = pod_name(&world.scenario.workloads[w], id);
                 pod
             }));
+            std::mem::swap(keys, found);
         }
     }
-    View { ids, nodes, pod_keys }
 }
 
 /// A node the disruption controller has not seen before (no pods yet).
@@ -580,17 +587,6 @@ fn new_view(info: &NodeInfo, m: &NodeMeta, setup: &KarpenterSetup, epoch: impl F
         expire_after_ms: pool.and_then(|p| p.expire_after_ms),
         do_not_disrupt: false,
     }
-}
-
-/// Returns a pass's view for the next pass (nodes gone since are dropped then).
-fn keep_views(world: &mut World<'_>, view: View) {
-    let k = world.karpenter.as_mut().expect("disruption without Karpenter");
-    k.views = view
-        .ids
-        .into_iter()
-        .zip(view.nodes.into_iter().zip(view.pod_keys))
-        .map(|(id, (node, pod_keys))| (id, NodeView { node, pod_keys }))
-        .collect();
 }
 
 /// Carries out a validated command: delete (drain now) or replace (launch, drain when Ready).

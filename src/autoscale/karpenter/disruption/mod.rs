@@ -27,7 +27,7 @@ pub use budgets::{Budget, Reason, UNLIMITED};
 pub use candidates::{Candidate, disruption_cost, eviction_cost, get_candidates, lifetime_remaining};
 pub use consolidation::{MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT, compute_consolidation, multi_node, single_node};
 pub use emptiness::emptiness;
-pub use validation::{VALIDATION_TTL_MS, Validation, validate};
+pub use validation::{VALIDATION_TTL_MS, Validation, validate, validate_with};
 
 /// Disruption loop period (ms).
 pub const POLL_PERIOD_MS: u64 = 10_000;

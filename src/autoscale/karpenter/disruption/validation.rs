@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use super::candidates::{Candidate, get_candidates};
 use super::consolidation::{budgets_for, simulate, templates};
 use super::{Command, DisruptionInput, Method};
+use crate::autoscale::karpenter::scheduling::Templates;
 
 /// Upstream `consolidationTTL`.
 pub const VALIDATION_TTL_MS: u64 = 15_000;
@@ -21,6 +22,11 @@ pub enum Validation {
 
 /// Re-checks `cmd` against the cluster as it is at `input.now_ms`.
 pub fn validate(input: &DisruptionInput, cmd: &Command, decided_at_ms: u64) -> Validation {
+    validate_with(input, &templates(input), cmd, decided_at_ms)
+}
+
+/// [`validate`] with the NodePools' templates prepared by the caller.
+pub fn validate_with(input: &DisruptionInput, templates: &Templates, cmd: &Command, decided_at_ms: u64) -> Validation {
     let due = decided_at_ms + VALIDATION_TTL_MS;
     if input.now_ms < due {
         return Validation::WaitUntil(due);
@@ -46,7 +52,7 @@ pub fn validate(input: &DisruptionInput, cmd: &Command, decided_at_ms: u64) -> V
         }
         return Validation::Valid;
     }
-    let results = simulate(input, &templates(input), &current).solution;
+    let results = simulate(input, templates, &current).solution;
     if !results.unschedulable.is_empty() {
         return Validation::Invalid("not all pods would schedule".into());
     }
