@@ -240,6 +240,7 @@ fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Mi
         }
     }
     cache.version = Some(pods.version());
+    o.pods_version = cache.version;
 }
 
 /// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the

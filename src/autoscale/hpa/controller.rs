@@ -13,6 +13,7 @@ use super::defaults::{
 use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
 use super::normalize::{self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization};
 use super::observed::Observed;
+use super::scratch::CalcScratch;
 use super::spec::{HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, PolicyType, SelectPolicy};
 
 /// kube-controller-manager settings that shape the HPA (flags, not per-object spec).
@@ -265,17 +266,29 @@ impl SpecCache {
     }
 }
 
+/// The calculator's buffers as a controller keeps them: like [`SpecCache`], never part of a
+/// controller's identity.
+#[derive(Debug, Clone, Default)]
+struct Scratch(CalcScratch);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// One HPA's controller: config plus history.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HpaController {
     pub config: HpaConfig,
     pub state: HpaState,
     cache: SpecCache,
+    scratch: Scratch,
 }
 
 impl HpaController {
     pub fn new(config: HpaConfig) -> Self {
-        Self { config, state: HpaState::default(), cache: SpecCache::default() }
+        Self { config, state: HpaState::default(), cache: SpecCache::default(), scratch: Scratch::default() }
     }
 
     /// Tolerances for this spec: per-direction `behavior.*.tolerance`, else the global flag.
@@ -346,6 +359,7 @@ impl HpaController {
                     observed.status_replicas,
                     observed,
                     &params,
+                    &mut self.scratch.0,
                     |i, m| cache.labels(i, m),
                 );
             d.metrics = per_metric;

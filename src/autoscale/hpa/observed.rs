@@ -116,6 +116,11 @@ pub struct Observed {
     /// `scale.status.replicas`: only the per-pod Object/External formulas divide by it.
     pub status_replicas: i32,
     pub pods: Vec<PodInfo>,
+    /// Identifies `pods` and the pods and containers of `resource_metrics` (which pods, which
+    /// containers, which resources each lists): a controller given the same `Some` version as
+    /// at its last sync reuses what it derived from them, so only usage values, timestamps
+    /// and windows may differ. `None` promises nothing.
+    pub pods_version: Option<u64>,
     pub resource_metrics: Vec<PodResourceMetrics>,
     pub pod_metrics: Vec<PodMetricValue>,
     pub object_metrics: Vec<ObjectMetricValue>,
