@@ -3,7 +3,7 @@
 
 use crate::autoscale::hpa::{
     self, ContainerInfo, ContainerUsage, ExternalMetricValue, HpaController, MetricSourceType, ObjectMetricValue,
-    Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
+    Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName,
 };
 use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
 use rand_distr::{Distribution, Poisson};
@@ -275,7 +275,7 @@ fn observe<'c>(
         let cpu = if is_ready { per_ready_pod } else { wl.profile.idle_cpu };
         for (c, (_, r)) in m.containers.iter_mut().zip(&wl.deployment.containers) {
             let share = if total_cpu_request > 0.0 { r.cpu / total_cpu_request } else { 1.0 };
-            if let Some(u) = c.usage.get_mut("cpu") {
+            if let Some(u) = c.usage.get_mut(&ResourceName::Cpu) {
                 *u = milli(cpu * share);
             }
         }

@@ -4,7 +4,9 @@
 //! operation, because the conformance vectors sit on rounding boundaries.
 
 use super::join::Join;
-use super::observed::{ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics};
+use super::observed::{
+    ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName,
+};
 
 /// Usage-ratio band inside which the proposal is "keep current replicas".
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,11 +83,11 @@ pub fn slot_samples(join: &Join, out: &mut Vec<Option<Sample>>, mut sample: impl
 
 /// metrics-server sample of one pod for `resource`, summed over containers or for one
 /// container. A pod lacking the resource (or the named container) has no sample: it is "missing".
-pub fn resource_sample(m: &PodResourceMetrics, resource: &str, container: Option<&str>) -> Option<Sample> {
+pub fn resource_sample(m: &PodResourceMetrics, resource: &ResourceName, container: Option<&str>) -> Option<Sample> {
     let value = match container {
-        Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource).copied()),
+        Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource)),
         None if m.containers.is_empty() => None,
-        None => m.containers.iter().map(|u| u.usage.get(resource).copied()).sum::<Option<i64>>(),
+        None => m.containers.iter().map(|u| u.usage.get(resource)).sum::<Option<i64>>(),
     };
     value.map(|value| Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms })
 }
@@ -100,7 +102,7 @@ pub fn pod_metric_sample(v: &PodMetricValue, metric: &str) -> Option<Sample> {
 pub fn pod_requests(
     pods: &[PodInfo],
     join: &Join,
-    resource: &str,
+    resource: &ResourceName,
     container: Option<&str>,
 ) -> Result<Vec<Option<i64>>, CalcError> {
     let mut out = vec![None; join.slots()];
@@ -110,7 +112,7 @@ pub fn pod_requests(
     Ok(out)
 }
 
-fn pod_request(pod: &PodInfo, resource: &str, container: Option<&str>) -> Result<i64, CalcError> {
+fn pod_request(pod: &PodInfo, resource: &ResourceName, container: Option<&str>) -> Result<i64, CalcError> {
     let mut total = 0i64;
     let regular = pod.containers.iter().filter(|c| !c.restartable_init);
     let sidecars = pod.containers.iter().filter(|c| c.restartable_init);
@@ -118,7 +120,7 @@ fn pod_request(pod: &PodInfo, resource: &str, container: Option<&str>) -> Result
         if container.is_none_or(|name| name == c.name) {
             let Some(r) = c.requests.get(resource) else {
                 return Err(CalcError::MissingRequest {
-                    resource: resource.to_string(),
+                    resource: resource.as_str().to_string(),
                     container: c.name.clone(),
                     pod: pod.name.clone(),
                 });
@@ -519,7 +521,7 @@ mod tests {
                 .map(|c| {
                     let mut info = ContainerInfo::new(c, &[("cpu", 100 + g.next(900) as i64), ("memory", 1000)]);
                     if g.next(20) == 0 {
-                        info.requests.remove("cpu");
+                        info.requests.remove(&ResourceName::Cpu);
                     }
                     info.restartable_init = g.next(4) == 0;
                     info

@@ -3,7 +3,7 @@
 //! unlisted pods included.
 
 use super::calc::{CalcError, CalcParams, Proposal, Sample, Tolerances, UtilizationProposal, ceil_i32};
-use super::observed::{PodInfo, PodMetricValue, PodPhase, PodResourceMetrics};
+use super::observed::{PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName};
 
 fn keep(current: i32) -> Proposal {
     Proposal { replicas: current, within_tolerance: true }
@@ -137,12 +137,14 @@ pub fn resource_samples<'a>(
     let mut out = SampleMap::with_capacity(raw.len());
     for m in raw {
         let value = match container {
-            Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource).copied()),
+            Some(c) => {
+                m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(&ResourceName::new(resource)))
+            }
             None => {
                 if m.containers.is_empty() {
                     None
                 } else {
-                    m.containers.iter().map(|u| u.usage.get(resource).copied()).sum::<Option<i64>>()
+                    m.containers.iter().map(|u| u.usage.get(&ResourceName::new(resource))).sum::<Option<i64>>()
                 }
             }
         };
@@ -179,7 +181,7 @@ pub fn pod_requests<'a>(
         let sidecars = pod.containers.iter().filter(|c| c.restartable_init);
         for c in regular.chain(sidecars) {
             if container.is_none_or(|name| name == c.name) {
-                let Some(r) = c.requests.get(resource) else {
+                let Some(r) = c.requests.get(&ResourceName::new(resource)) else {
                     return Err(CalcError::MissingRequest {
                         resource: resource.to_string(),
                         container: c.name.clone(),

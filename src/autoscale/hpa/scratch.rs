@@ -6,7 +6,7 @@
 
 use super::calc::{self, CalcError, PodGroups, PodSamples, Sample};
 use super::join::Join;
-use super::observed::Observed;
+use super::observed::{Observed, ResourceName};
 
 /// Pod requests of one metric's (resource, container), valid for the current join.
 #[derive(Debug, Clone)]
@@ -63,7 +63,8 @@ impl CalcScratch {
         }
         self.join_resources(obs);
         let raw = &obs.resource_metrics;
-        calc::slot_samples(&self.resources, &mut self.samples, |e| calc::resource_sample(&raw[e], resource, container));
+        let name = ResourceName::new(resource);
+        calc::slot_samples(&self.resources, &mut self.samples, |e| calc::resource_sample(&raw[e], &name, container));
         if self.requests.len() <= i {
             self.requests.resize(i + 1, None);
         }
@@ -72,7 +73,7 @@ impl CalcScratch {
             *cached = Some(Requests {
                 resource: resource.to_string(),
                 container: container.map(str::to_string),
-                requests: calc::pod_requests(&obs.pods, &self.resources, resource, container),
+                requests: calc::pod_requests(&obs.pods, &self.resources, &name, container),
             });
         }
         let requests = &cached.as_ref().expect("just cached").requests;
