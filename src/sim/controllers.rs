@@ -36,6 +36,8 @@ pub struct ControllerState {
     /// Scratch for one poll's trigger values and readings, reused so a poll does not allocate.
     values: Vec<(f64, f64)>,
     readings: Vec<TriggerReading>,
+    /// The last HPA decision, overwritten by each sync (reusing its buffers).
+    decision: hpa::Decision,
 }
 
 impl ControllerState {
@@ -49,6 +51,7 @@ impl ControllerState {
             observed: ObservedCache::default(),
             values: Vec::new(),
             readings: Vec::new(),
+            decision: hpa::Decision::default(),
         }
     }
 }
@@ -176,16 +179,17 @@ pub fn keda_poll(
     }
 }
 
-/// One HPA sync. Returns the controller's decision.
-pub fn hpa_sync(
+/// One HPA sync. Returns the controller's decision (kept in `state` until the next sync).
+pub fn hpa_sync<'s>(
     a: &PodAutoscaler,
-    state: &mut ControllerState,
+    state: &'s mut ControllerState,
     w: usize,
     now: Millis,
     views: Views<'_, '_>,
-) -> hpa::Decision {
+) -> &'s hpa::Decision {
     let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed, &mut state.values);
-    state.hpa.sync(&a.hpa, observed, now)
+    state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
+    &state.decision
 }
 
 /// The HPA's view of one workload, kept between syncs: the pod list and the metric entries

@@ -471,9 +471,10 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     }
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
+    // Only a rescale is logged; the decision stays in the controller state for reuse.
+    let rescale = decision.rescale.then(|| (decision.desired_replicas.max(0) as u32, decision.to_string()));
     live[w].controller = Some(state);
-    if decision.rescale {
-        let to = decision.desired_replicas.max(0) as u32;
+    if let Some((to, reason)) = rescale {
         world.decisions.push(Decision {
             time_ms: now,
             controller: if a.keda.is_some() { "keda-hpa".into() } else { "hpa".into() },
@@ -481,7 +482,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
             action: "scale".into(),
             from: live[w].pods.desired,
             to,
-            reason: decision.to_string(),
+            reason,
         });
         scale(world, live, w, to, now);
     }

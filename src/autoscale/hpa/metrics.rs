@@ -309,16 +309,25 @@ pub fn compute_replicas_for_metrics(
     params: &CalcParams,
 ) -> MetricsOutcome {
     let scratch = &mut CalcScratch::default();
-    compute_replicas_for_metrics_labelled(metrics, spec_replicas, status_replicas, obs, params, scratch, |_, m| {
-        shared_labels(m)
-    })
+    compute_replicas_for_metrics_labelled(
+        Vec::new(),
+        metrics,
+        spec_replicas,
+        status_replicas,
+        obs,
+        params,
+        scratch,
+        |_, m| shared_labels(m),
+    )
 }
 
 /// [`compute_replicas_for_metrics`] with the labels of metric `i` supplied by `label`, so a
 /// controller can render them once and share them across syncs, and the calculator's buffers
-/// in `scratch`, which the controller keeps too.
+/// in `scratch`, which the controller keeps too. `per_metric` is the buffer the outcome's
+/// `per_metric` is collected in (cleared first), so a controller can reuse one.
 #[allow(clippy::too_many_arguments)]
 pub fn compute_replicas_for_metrics_labelled(
+    mut per_metric: Vec<Result<MetricProposal, MetricError>>,
     metrics: &[MetricSpec],
     spec_replicas: i32,
     status_replicas: i32,
@@ -331,7 +340,7 @@ pub fn compute_replicas_for_metrics_labelled(
     let mut chosen = None;
     let mut invalid = 0usize;
     let mut first_error = None;
-    let mut per_metric = Vec::with_capacity(metrics.len());
+    per_metric.clear();
     let mut ctx = Ctx { obs, params, scratch };
     for (i, m) in metrics.iter().enumerate() {
         let r = evaluate(i, m, spec_replicas, status_replicas, &mut ctx).map(|e| e.labelled(label(i, m)));
