@@ -694,7 +694,15 @@ fn flush_step(profile: ServiceProfile, l: &mut Live, from: Millis, to: Millis) {
 
 /// A pod's name, as the scheduler and the HPA see it.
 pub fn pod_name(wl: &Workload, id: u64) -> String {
-    format!("{}-{}", wl.name, id)
+    let mut name = String::new();
+    write_pod_name(&mut name, wl, id);
+    name
+}
+
+/// Appends the pod's name to `out` (so a caller can reuse a buffer).
+pub fn write_pod_name(out: &mut String, wl: &Workload, id: u64) {
+    use std::fmt::Write;
+    write!(out, "{}-{}", wl.name, id).expect("writing to a String cannot fail");
 }
 
 pub fn fmt_cpu(cores: f64) -> String {
