@@ -3,7 +3,7 @@
 
 use crate::autoscale::hpa::{
     self, ContainerInfo, ContainerUsage, ExternalMetricValue, HpaController, MetricSourceType, ObjectMetricValue,
-    Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics,
+    Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName,
 };
 use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
 use rand_distr::{Distribution, Poisson};
@@ -36,6 +36,8 @@ pub struct ControllerState {
     /// Scratch for one poll's trigger values and readings, reused so a poll does not allocate.
     values: Vec<(f64, f64)>,
     readings: Vec<TriggerReading>,
+    /// The last HPA decision, overwritten by each sync (reusing its buffers).
+    decision: hpa::Decision,
 }
 
 impl ControllerState {
@@ -49,6 +51,7 @@ impl ControllerState {
             observed: ObservedCache::default(),
             values: Vec::new(),
             readings: Vec::new(),
+            decision: hpa::Decision::default(),
         }
     }
 }
@@ -176,16 +179,17 @@ pub fn keda_poll(
     }
 }
 
-/// One HPA sync. Returns the controller's decision.
-pub fn hpa_sync(
+/// One HPA sync. Returns the controller's decision (kept in `state` until the next sync).
+pub fn hpa_sync<'s>(
     a: &PodAutoscaler,
-    state: &mut ControllerState,
+    state: &'s mut ControllerState,
     w: usize,
     now: Millis,
     views: Views<'_, '_>,
-) -> hpa::Decision {
+) -> &'s hpa::Decision {
     let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed, &mut state.values);
-    state.hpa.sync(&a.hpa, observed, now)
+    state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
+    &state.decision
 }
 
 /// The HPA's view of one workload, kept between syncs: the pod list and the metric entries
@@ -199,13 +203,31 @@ pub struct ObservedCache {
     entry_ready: Vec<bool>,
 }
 
+/// Entry `i` of `list`, appended with `new` when the list is shorter. A rebuild overwrites
+/// the entries it keeps: their containers are the workload's and never change, so only pods
+/// beyond the previous count allocate.
+fn entry<T>(list: &mut Vec<T>, i: usize, new: impl FnOnce() -> T) -> &mut T {
+    if i == list.len() {
+        list.push(new());
+    }
+    &mut list[i]
+}
+
+fn pod_containers(wl: &Workload) -> Vec<ContainerInfo> {
+    let containers = wl.deployment.containers.iter();
+    containers.map(|(n, r)| ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))])).collect()
+}
+
+fn usage_containers(wl: &Workload) -> Vec<ContainerUsage> {
+    let containers = wl.deployment.containers.iter();
+    containers.map(|(n, r)| ContainerUsage::new(n, &[("cpu", 0), ("memory", milli(r.memory))])).collect()
+}
+
 fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Millis) {
     let o = &mut cache.observed;
-    o.pods.clear();
-    o.resource_metrics.clear();
     cache.entry_ready.clear();
+    let (mut n_pods, mut n_metrics) = (0, 0);
     for p in pods.pods.iter().filter(|p| p.is_active()) {
-        let name = super::pod_name(wl, p.id);
         let (phase, ready, transition, usage) = match p.state {
             PodState::Pending => (PodPhase::Pending, None, 0, None),
             PodState::Starting { running_at, .. } if now < running_at => (PodPhase::Pending, None, 0, None),
@@ -213,33 +235,36 @@ fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Mi
             PodState::Ready { since } => (PodPhase::Running, Some(true), since, Some(true)),
             PodState::Terminating { .. } => continue,
         };
-        let containers = wl
-            .deployment
-            .containers
-            .iter()
-            .map(|(n, r)| ContainerInfo::new(n, &[("cpu", milli(r.cpu)), ("memory", milli(r.memory))]))
-            .collect();
-        o.pods.push(PodInfo {
-            name: name.clone(),
-            phase,
-            deleting: false,
-            ready,
-            ready_transition_ms: transition,
-            start_ms: p.bound_at,
-            containers,
-        });
+        let pod = entry(&mut o.pods, n_pods, || PodInfo { containers: pod_containers(wl), ..Default::default() });
+        n_pods += 1;
+        pod.name.clear();
+        super::write_pod_name(&mut pod.name, wl, p.id);
+        pod.phase = phase;
+        pod.deleting = false;
+        pod.ready = ready;
+        pod.ready_transition_ms = transition;
+        pod.start_ms = p.bound_at;
         if let Some(is_ready) = usage {
-            let containers = wl
-                .deployment
-                .containers
-                .iter()
-                .map(|(n, r)| ContainerUsage::new(n, &[("cpu", 0), ("memory", milli(r.memory))]))
-                .collect();
-            o.resource_metrics.push(PodResourceMetrics { pod: name, timestamp_ms: 0, window_ms: 0, containers });
+            let m = entry(&mut o.resource_metrics, n_metrics, || PodResourceMetrics {
+                containers: usage_containers(wl),
+                ..Default::default()
+            });
+            n_metrics += 1;
+            m.pod.clone_from(&pod.name);
+            m.timestamp_ms = 0;
+            m.window_ms = 0;
+            for c in &mut m.containers {
+                if let Some(u) = c.usage.get_mut(&ResourceName::Cpu) {
+                    *u = 0;
+                }
+            }
             cache.entry_ready.push(is_ready);
         }
     }
+    o.pods.truncate(n_pods);
+    o.resource_metrics.truncate(n_metrics);
     cache.version = Some(pods.version());
+    o.pods_version = cache.version;
 }
 
 /// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
@@ -274,7 +299,7 @@ fn observe<'c>(
         let cpu = if is_ready { per_ready_pod } else { wl.profile.idle_cpu };
         for (c, (_, r)) in m.containers.iter_mut().zip(&wl.deployment.containers) {
             let share = if total_cpu_request > 0.0 { r.cpu / total_cpu_request } else { 1.0 };
-            if let Some(u) = c.usage.get_mut("cpu") {
+            if let Some(u) = c.usage.get_mut(&ResourceName::Cpu) {
                 *u = milli(cpu * share);
             }
         }

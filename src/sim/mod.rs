@@ -476,9 +476,10 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     }
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
+    // Only a rescale is logged; the decision stays in the controller state for reuse.
+    let rescale = decision.rescale.then(|| (decision.desired_replicas.max(0) as u32, decision.to_string()));
     live[w].controller = Some(state);
-    if decision.rescale {
-        let to = decision.desired_replicas.max(0) as u32;
+    if let Some((to, reason)) = rescale {
         world.decisions.push(Decision {
             time_ms: now,
             controller: if a.keda.is_some() { "keda-hpa".into() } else { "hpa".into() },
@@ -486,7 +487,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
             action: "scale".into(),
             from: live[w].pods.desired,
             to,
-            reason: decision.to_string(),
+            reason,
         });
         scale(world, live, w, to, now);
     }
@@ -704,7 +705,15 @@ fn flush_step(profile: ServiceProfile, l: &mut Live, from: Millis, to: Millis) {
 
 /// A pod's name, as the scheduler and the HPA see it.
 pub fn pod_name(wl: &Workload, id: u64) -> String {
-    format!("{}-{}", wl.name, id)
+    let mut name = String::new();
+    write_pod_name(&mut name, wl, id);
+    name
+}
+
+/// Appends the pod's name to `out` (so a caller can reuse a buffer).
+pub fn write_pod_name(out: &mut String, wl: &Workload, id: u64) {
+    use std::fmt::Write;
+    write!(out, "{}-{}", wl.name, id).expect("writing to a String cannot fail");
 }
 
 pub fn fmt_cpu(cores: f64) -> String {

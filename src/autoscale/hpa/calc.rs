@@ -3,8 +3,10 @@
 //! Integer milli arithmetic and the float steps (ratio, `ceil`) follow upstream operation by
 //! operation, because the conformance vectors sit on rounding boundaries.
 
-use super::names::{NameMap, NameSet};
-use super::observed::{ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics};
+use super::join::Join;
+use super::observed::{
+    ExternalMetricValue, ObjectMetricValue, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName,
+};
 
 /// Usage-ratio band inside which the proposal is "keep current replicas".
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,161 +61,226 @@ pub struct Sample {
     pub window_ms: u64,
 }
 
-/// Samples by pod name, borrowing the names from the observed lists.
-pub type SampleMap<'a> = NameMap<'a, Sample>;
+/// The pod list and one metric's samples, matched by name: each slot's sample, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct PodSamples<'s> {
+    pub pods: &'s [PodInfo],
+    pub join: &'s Join,
+    pub samples: &'s [Option<Sample>],
+}
 
-/// `groupPods`: how each listed pod takes part in the computation.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct PodGroups<'a> {
+/// Fills `out` with each slot's sample, `sample(i)` being sample entry `i`'s: a later entry
+/// of the same name overwrites, as upstream's map insert does.
+pub fn slot_samples(join: &Join, out: &mut Vec<Option<Sample>>, mut sample: impl FnMut(usize) -> Option<Sample>) {
+    out.clear();
+    out.resize(join.slots(), None);
+    for (i, &slot) in join.sample_slots().iter().enumerate() {
+        if let Some(s) = sample(i) {
+            out[slot] = Some(s);
+        }
+    }
+}
+
+/// metrics-server sample of one pod for `resource`, summed over containers or for one
+/// container. A pod lacking the resource (or the named container) has no sample: it is "missing".
+pub fn resource_sample(m: &PodResourceMetrics, resource: &ResourceName, container: Option<&str>) -> Option<Sample> {
+    let value = match container {
+        Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource)),
+        None if m.containers.is_empty() => None,
+        None => m.containers.iter().map(|u| u.usage.get(resource)).sum::<Option<i64>>(),
+    };
+    value.map(|value| Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms })
+}
+
+/// Custom-metrics API sample of `metric` in entry `v`.
+pub fn pod_metric_sample(v: &PodMetricValue, metric: &str) -> Option<Sample> {
+    (v.metric == metric).then_some(Sample { value: v.value_milli, timestamp_ms: 0, window_ms: 0 })
+}
+
+/// Per-slot request of `resource`: all containers plus sidecars, or just `container`. The
+/// last pod of a name wins, as in a map; an error names the first pod lacking the request.
+pub fn pod_requests(
+    pods: &[PodInfo],
+    join: &Join,
+    resource: &ResourceName,
+    container: Option<&str>,
+) -> Result<Vec<Option<i64>>, CalcError> {
+    let mut out = vec![None; join.slots()];
+    for (pod, &slot) in pods.iter().zip(join.pod_slots()) {
+        out[slot] = Some(pod_request(pod, resource, container)?);
+    }
+    Ok(out)
+}
+
+fn pod_request(pod: &PodInfo, resource: &ResourceName, container: Option<&str>) -> Result<i64, CalcError> {
+    let mut total = 0i64;
+    let regular = pod.containers.iter().filter(|c| !c.restartable_init);
+    let sidecars = pod.containers.iter().filter(|c| c.restartable_init);
+    for c in regular.chain(sidecars) {
+        if container.is_none_or(|name| name == c.name) {
+            let Some(r) = c.requests.get(resource) else {
+                return Err(CalcError::MissingRequest {
+                    resource: resource.as_str().to_string(),
+                    container: c.name.clone(),
+                    pod: pod.name.clone(),
+                });
+            };
+            total += r;
+            if container.is_some() {
+                return Ok(total);
+            }
+        }
+    }
+    match container {
+        Some(name) => Err(CalcError::ContainerNotFound { container: name.to_string(), pod: pod.name.clone() }),
+        None => Ok(total),
+    }
+}
+
+const IGNORED: u8 = 1;
+const UNREADY: u8 = 2;
+const MISSING: u8 = 4;
+
+/// `groupPods`, by slot: the groups (ignored, unready, missing) each name fell in, plus how
+/// many listed pods are ready. Duplicate pods may put one name in several groups, as they
+/// would in upstream's name sets.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PodGroups {
+    flags: Vec<u8>,
     pub ready_count: usize,
-    pub unready: NameSet<'a>,
-    pub missing: NameSet<'a>,
-    pub ignored: NameSet<'a>,
+    /// Union of all flags.
+    any: u8,
+}
+
+impl PodGroups {
+    pub fn any_unready(&self) -> bool {
+        self.any & UNREADY != 0
+    }
+
+    pub fn any_missing(&self) -> bool {
+        self.any & MISSING != 0
+    }
 }
 
 /// Only CPU gets the readiness/initialization treatment: CPU spikes at start-up would
 /// otherwise trigger a scale-up that the warmed-up pods do not need.
-pub fn group_pods<'a>(pods: &'a [PodInfo], metrics: &SampleMap<'_>, resource: &str, p: &CalcParams) -> PodGroups<'a> {
-    let mut g = PodGroups::default();
+pub fn group_pods(g: &mut PodGroups, ps: &PodSamples<'_>, resource: &str, p: &CalcParams) {
+    g.flags.clear();
+    g.flags.resize(ps.join.slots(), 0);
+    g.ready_count = 0;
+    g.any = 0;
+    let is_cpu = resource == "cpu";
+    for (pod, &slot) in ps.pods.iter().zip(ps.join.pod_slots()) {
+        let flag = if pod.deleting || pod.phase == PodPhase::Failed {
+            IGNORED
+        } else if pod.phase == PodPhase::Pending {
+            UNREADY
+        } else {
+            match &ps.samples[slot] {
+                None => MISSING,
+                Some(sample) if is_cpu && cpu_unready(pod, sample, p) => UNREADY,
+                Some(_) => 0,
+            }
+        };
+        if flag == 0 {
+            g.ready_count += 1;
+        } else {
+            g.flags[slot] |= flag;
+            g.any |= flag;
+        }
+    }
+}
+
+/// A running pod's CPU sample does not count while the pod is initializing, or when it
+/// became ready only recently.
+fn cpu_unready(pod: &PodInfo, sample: &Sample, p: &CalcParams) -> bool {
+    let (Some(ready), Some(start)) = (pod.ready, pod.start_ms) else {
+        return true;
+    };
     let now = i128::from(p.now_ms);
-    for pod in pods {
-        if pod.deleting || pod.phase == PodPhase::Failed {
-            g.ignored.insert(&pod.name, ());
-            continue;
-        }
-        if pod.phase == PodPhase::Pending {
-            g.unready.insert(&pod.name, ());
-            continue;
-        }
-        let Some(sample) = metrics.get(&pod.name) else {
-            g.missing.insert(&pod.name, ());
+    let start = i128::from(start);
+    let ltt = i128::from(pod.ready_transition_ms);
+    if start + i128::from(p.cpu_initialization_period_ms) > now {
+        !ready || i128::from(sample.timestamp_ms) < ltt + i128::from(sample.window_ms)
+    } else {
+        !ready && start + i128::from(p.initial_readiness_delay_ms) > ltt
+    }
+}
+
+/// The value a missing pod is filled in with by the conservative re-computation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MissingFill {
+    /// Scale-up: missing pods count as idle.
+    Zero,
+    /// Scale-down: missing pods count as at the target.
+    AtTarget,
+}
+
+/// Which values are counted: always the samples of pods neither ignored nor unready (and of
+/// pods the lister did not return); in the re-computation also missing and unready pods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Fill {
+    missing: Option<MissingFill>,
+    unready: bool,
+}
+
+/// Sums over the counted values, i.e. upstream's loops over its per-pod `metrics` map.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    total: i64,
+    len: i64,
+    /// Over the values whose pod has a request.
+    matched_total: i64,
+    request_total: i64,
+    matched: i64,
+}
+
+/// The counted values by slot. Upstream inserts missing pods, then unready ones, into the
+/// map of samples, so a later insert wins for a name in several groups.
+fn sums(
+    ps: &PodSamples<'_>,
+    g: &PodGroups,
+    requests: &[Option<i64>],
+    fill: Fill,
+    at_target: impl Fn(usize) -> i64,
+) -> Sums {
+    let mut s = Sums::default();
+    for (slot, &flags) in g.flags.iter().enumerate() {
+        let value = if fill.unready && flags & UNREADY != 0 {
+            0
+        } else if let (Some(m), true) = (fill.missing, flags & MISSING != 0) {
+            match m {
+                MissingFill::Zero => 0,
+                MissingFill::AtTarget => at_target(slot),
+            }
+        } else if let (Some(sample), 0) = (&ps.samples[slot], flags & (IGNORED | UNREADY)) {
+            sample.value
+        } else {
             continue;
         };
-        if resource == "cpu" {
-            let unready = match (pod.ready, pod.start_ms) {
-                (None, _) | (_, None) => true,
-                (Some(ready), Some(start)) => {
-                    let start = i128::from(start);
-                    let ltt = i128::from(pod.ready_transition_ms);
-                    if start + i128::from(p.cpu_initialization_period_ms) > now {
-                        !ready || i128::from(sample.timestamp_ms) < ltt + i128::from(sample.window_ms)
-                    } else {
-                        !ready && start + i128::from(p.initial_readiness_delay_ms) > ltt
-                    }
-                }
-            };
-            if unready {
-                g.unready.insert(&pod.name, ());
-                continue;
-            }
-        }
-        g.ready_count += 1;
-    }
-    g
-}
-
-/// metrics-server samples for `resource`, summed over containers or for one container.
-/// A pod lacking the resource (or the named container) has no sample: it is "missing".
-pub fn resource_samples<'a>(
-    raw: &'a [PodResourceMetrics],
-    resource: &str,
-    container: Option<&str>,
-) -> Result<SampleMap<'a>, CalcError> {
-    if raw.is_empty() {
-        return Err(CalcError::NoMetrics("resource metrics API"));
-    }
-    let mut out = SampleMap::with_capacity(raw.len());
-    for m in raw {
-        let value = match container {
-            Some(c) => m.containers.iter().find(|u| u.name == c).and_then(|u| u.usage.get(resource).copied()),
-            None => {
-                if m.containers.is_empty() {
-                    None
-                } else {
-                    m.containers.iter().map(|u| u.usage.get(resource).copied()).sum::<Option<i64>>()
-                }
-            }
-        };
-        if let Some(value) = value {
-            out.insert(&m.pod, Sample { value, timestamp_ms: m.timestamp_ms, window_ms: m.window_ms });
+        s.total += value;
+        s.len += 1;
+        if let Some(Some(r)) = requests.get(slot) {
+            s.matched_total += value;
+            s.request_total += r;
+            s.matched += 1;
         }
     }
-    Ok(out)
-}
-
-/// Custom-metrics API samples of `metric` for pods.
-pub fn pod_metric_samples<'a>(raw: &'a [PodMetricValue], metric: &str) -> Result<SampleMap<'a>, CalcError> {
-    let mut out = SampleMap::with_capacity(raw.len());
-    for v in raw.iter().filter(|v| v.metric == metric) {
-        out.insert(&v.pod, Sample { value: v.value_milli, timestamp_ms: 0, window_ms: 0 });
-    }
-    if out.is_empty() {
-        return Err(CalcError::NoMetrics("custom metrics API"));
-    }
-    Ok(out)
-}
-
-/// Per-pod request of `resource`: all containers plus sidecars, or just `container`.
-pub fn pod_requests<'a>(
-    pods: &'a [PodInfo],
-    resource: &str,
-    container: Option<&str>,
-) -> Result<NameMap<'a, i64>, CalcError> {
-    let mut out = NameMap::with_capacity(pods.len());
-    for pod in pods {
-        let mut total = 0i64;
-        let mut found = false;
-        let regular = pod.containers.iter().filter(|c| !c.restartable_init);
-        let sidecars = pod.containers.iter().filter(|c| c.restartable_init);
-        for c in regular.chain(sidecars) {
-            if container.is_none_or(|name| name == c.name) {
-                let Some(r) = c.requests.get(resource) else {
-                    return Err(CalcError::MissingRequest {
-                        resource: resource.to_string(),
-                        container: c.name.clone(),
-                        pod: pod.name.clone(),
-                    });
-                };
-                total += r;
-                if container.is_some() {
-                    found = true;
-                    break;
-                }
-            }
-        }
-        if let (Some(name), false) = (container, found) {
-            return Err(CalcError::ContainerNotFound { container: name.to_string(), pod: pod.name.clone() });
-        }
-        out.insert(&pod.name, total);
-    }
-    Ok(out)
+    s
 }
 
 /// `GetResourceUtilizationRatio`: utilization is truncated to an integer percent first.
-fn utilization_ratio(
-    values: &NameMap<'_, i64>,
-    requests: &NameMap<'_, i64>,
-    target: i32,
-) -> Result<(f64, i32, i64), CalcError> {
-    let (mut total, mut req_total, mut n) = (0i64, 0i64, 0i64);
-    for (pod, v) in values.iter() {
-        if let Some(r) = requests.get(pod) {
-            total += v;
-            req_total += r;
-            n += 1;
-        }
-    }
-    if req_total == 0 {
+fn utilization_ratio(s: &Sums, target: i32) -> Result<(f64, i32, i64), CalcError> {
+    if s.request_total == 0 {
         return Err(CalcError::NoMatchingPods);
     }
-    let util = (total * 100 / req_total) as i32;
-    Ok((f64::from(util) / f64::from(target), util, total / n))
+    let util = (s.matched_total * 100 / s.request_total) as i32;
+    Ok((f64::from(util) / f64::from(target), util, s.matched_total / s.matched))
 }
 
 /// `GetMetricUsageRatio`: integer average first, then the float ratio.
-fn usage_ratio(values: &NameMap<'_, i64>, target: i64) -> (f64, i64) {
-    let total: i64 = values.iter().map(|(_, v)| v).sum();
-    let usage = total / values.len() as i64;
+fn usage_ratio(s: &Sums, target: i64) -> (f64, i64) {
+    let usage = s.total / s.len;
     (usage as f64 / target as f64, usage)
 }
 
@@ -245,59 +312,37 @@ impl Proposal {
 }
 
 /// Shared tail of the resource and plain-metric calculations: the fast path, then the
-/// conservative re-computation with missing and unready pods filled in.
-fn replicas_with_fill<'a>(
+/// conservative re-computation with missing and unready pods filled in. `recompute` gives
+/// the new ratio and the number of values counted.
+fn replicas_with_fill(
     current: i32,
-    groups: &PodGroups<'a>,
-    mut values: NameMap<'a, i64>,
+    groups: &PodGroups,
     usage_ratio: f64,
     tol: &Tolerances,
-    missing_on_down: impl Fn(&str) -> i64,
-    recompute: impl Fn(&NameMap<'a, i64>) -> Result<f64, CalcError>,
+    recompute: impl Fn(Fill) -> Result<(f64, i64), CalcError>,
 ) -> Result<Proposal, CalcError> {
-    let scale_up_with_unready = !groups.unready.is_empty() && usage_ratio > 1.0;
-    if !scale_up_with_unready && groups.missing.is_empty() {
+    let scale_up_with_unready = groups.any_unready() && usage_ratio > 1.0;
+    if !scale_up_with_unready && !groups.any_missing() {
         if tol.is_within(usage_ratio) {
             return Ok(Proposal::keep(current));
         }
         return Ok(Proposal::new(ceil_i32(usage_ratio * groups.ready_count as f64)));
     }
-    if !groups.missing.is_empty() {
-        if usage_ratio < 1.0 {
-            for (pod, ()) in groups.missing.iter() {
-                values.insert(pod, missing_on_down(pod));
-            }
-        } else if usage_ratio > 1.0 {
-            for (pod, ()) in groups.missing.iter() {
-                values.insert(pod, 0);
-            }
-        }
-    }
-    if scale_up_with_unready {
-        for (pod, ()) in groups.unready.iter() {
-            values.insert(pod, 0);
-        }
-    }
-    let new_ratio = recompute(&values)?;
+    let missing = match () {
+        _ if !groups.any_missing() => None,
+        _ if usage_ratio < 1.0 => Some(MissingFill::AtTarget),
+        _ if usage_ratio > 1.0 => Some(MissingFill::Zero),
+        _ => None,
+    };
+    let (new_ratio, len) = recompute(Fill { missing, unready: scale_up_with_unready })?;
     if tol.is_within(new_ratio) || (usage_ratio < 1.0 && new_ratio > 1.0) || (usage_ratio > 1.0 && new_ratio < 1.0) {
         return Ok(Proposal::keep(current));
     }
-    let new_replicas = ceil_i32(new_ratio * values.len() as f64);
+    let new_replicas = ceil_i32(new_ratio * len as f64);
     if (new_ratio < 1.0 && new_replicas > current) || (new_ratio > 1.0 && new_replicas < current) {
         return Ok(Proposal::keep(current));
     }
     Ok(Proposal::new(new_replicas))
-}
-
-fn values_without<'a>(samples: &SampleMap<'a>, groups: &PodGroups<'_>) -> NameMap<'a, i64> {
-    // Kept in name order, like the samples they come from.
-    let mut out = NameMap::with_capacity(samples.len());
-    for (pod, s) in samples.iter() {
-        if !groups.ignored.contains_key(pod) && !groups.unready.contains_key(pod) {
-            out.insert(pod, s.value);
-        }
-    }
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,35 +355,34 @@ pub struct UtilizationProposal {
 }
 
 /// `GetResourceReplicas`: Utilization target for Resource/ContainerResource metrics.
+/// `requests` are [`pod_requests`] for the same pods and join.
 pub fn resource_utilization_replicas(
     current: i32,
     target_utilization: i32,
     resource: &str,
-    container: Option<&str>,
-    pods: &[PodInfo],
-    samples: &SampleMap<'_>,
+    ps: &PodSamples<'_>,
+    requests: &Result<Vec<Option<i64>>, CalcError>,
+    groups: &mut PodGroups,
     p: &CalcParams,
 ) -> Result<UtilizationProposal, CalcError> {
-    if pods.is_empty() {
+    if ps.pods.is_empty() {
         return Err(CalcError::NoPods);
     }
-    let groups = group_pods(pods, samples, resource, p);
-    let values = values_without(samples, &groups);
-    if values.is_empty() {
+    group_pods(groups, ps, resource, p);
+    let groups = &*groups;
+    let reqs = requests.as_deref().unwrap_or(&[]);
+    let first = sums(ps, groups, reqs, Fill::default(), |_| 0);
+    if first.len == 0 {
         return Err(CalcError::NoReadyPodMetrics);
     }
-    let requests = pod_requests(pods, resource, container)?;
-    let (ratio, utilization, raw_average) = utilization_ratio(&values, &requests, target_utilization)?;
+    let reqs = requests.as_deref().map_err(Clone::clone)?;
+    let (ratio, utilization, raw_average) = utilization_ratio(&first, target_utilization)?;
     let fallback = i64::from(target_utilization.max(100));
-    let proposal = replicas_with_fill(
-        current,
-        &groups,
-        values,
-        ratio,
-        &p.tolerances,
-        |pod| requests.get(pod).copied().unwrap_or(0) * fallback / 100,
-        |v| utilization_ratio(v, &requests, target_utilization).map(|r| r.0),
-    )?;
+    let at_target = |slot: usize| reqs[slot].unwrap_or(0) * fallback / 100;
+    let proposal = replicas_with_fill(current, groups, ratio, &p.tolerances, |fill| {
+        let s = sums(ps, groups, reqs, fill, at_target);
+        utilization_ratio(&s, target_utilization).map(|r| (r.0, s.len))
+    })?;
     Ok(UtilizationProposal { proposal, utilization, raw_average })
 }
 
@@ -348,28 +392,24 @@ pub fn plain_metric_replicas(
     current: i32,
     target_average: i64,
     resource: &str,
-    pods: &[PodInfo],
-    samples: &SampleMap<'_>,
+    ps: &PodSamples<'_>,
+    groups: &mut PodGroups,
     p: &CalcParams,
 ) -> Result<(Proposal, i64), CalcError> {
-    if pods.is_empty() {
+    if ps.pods.is_empty() {
         return Err(CalcError::NoPods);
     }
-    let groups = group_pods(pods, samples, resource, p);
-    let values = values_without(samples, &groups);
-    if values.is_empty() {
+    group_pods(groups, ps, resource, p);
+    let groups = &*groups;
+    let first = sums(ps, groups, &[], Fill::default(), |_| 0);
+    if first.len == 0 {
         return Err(CalcError::NoReadyPodMetrics);
     }
-    let (ratio, usage) = usage_ratio(&values, target_average);
-    let proposal = replicas_with_fill(
-        current,
-        &groups,
-        values,
-        ratio,
-        &p.tolerances,
-        |_| target_average,
-        |v| Ok(usage_ratio(v, target_average).0),
-    )?;
+    let (ratio, usage) = usage_ratio(&first, target_average);
+    let proposal = replicas_with_fill(current, groups, ratio, &p.tolerances, |fill| {
+        let s = sums(ps, groups, &[], fill, |_| target_average);
+        Ok((usage_ratio(&s, target_average).0, s.len))
+    })?;
     Ok((proposal, usage))
 }
 
@@ -437,6 +477,7 @@ pub fn external_sum(raw: &[ExternalMetricValue], metric: &str) -> Result<i64, Ca
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::autoscale::hpa::observed::{ContainerInfo, ContainerUsage, Observed};
 
     #[test]
     fn tolerance_boundary_is_inclusive() {
@@ -451,6 +492,124 @@ mod tests {
         let t = Tolerances { scale_down: 0.2, scale_up: 0.0 };
         assert!(t.is_within(0.85));
         assert!(!t.is_within(1.01));
+    }
+
+    /// A small deterministic generator (xorshift), so the cases are the same on every run.
+    struct Gen(u64);
+
+    impl Gen {
+        fn next(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+        fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+            xs[self.next(xs.len() as u64) as usize]
+        }
+    }
+
+    const NAMES: [&str; 4] = ["web-0", "web-1", "web-10", "web-2"];
+
+    /// Pods and samples with duplicate names, unlisted pods, missing requests and usage.
+    fn random_observed(g: &mut Gen) -> Observed {
+        let mut obs = Observed::default();
+        for _ in 0..g.next(6) {
+            let phases = [PodPhase::Running, PodPhase::Running, PodPhase::Pending, PodPhase::Failed];
+            let containers = ["a", "b"]
+                .iter()
+                .map(|c| {
+                    let mut info = ContainerInfo::new(c, &[("cpu", 100 + g.next(900) as i64), ("memory", 1000)]);
+                    if g.next(20) == 0 {
+                        info.requests.remove(&ResourceName::Cpu);
+                    }
+                    info.restartable_init = g.next(4) == 0;
+                    info
+                })
+                .collect();
+            obs.pods.push(PodInfo {
+                name: g.pick(&NAMES).to_string(),
+                phase: phases[g.next(4) as usize],
+                deleting: g.next(8) == 0,
+                ready: [None, Some(false), Some(true), Some(true)][g.next(4) as usize],
+                ready_transition_ms: g.next(400_000),
+                start_ms: (g.next(8) != 0).then(|| g.next(400_000)),
+                containers,
+            });
+        }
+        for _ in 0..g.next(6) {
+            let containers = ["a", "b"]
+                .iter()
+                .map(|c| {
+                    let mut u = ContainerUsage::new(c, &[("cpu", g.next(2000) as i64)]);
+                    if g.next(10) == 0 {
+                        u.usage.clear();
+                    }
+                    u
+                })
+                .collect();
+            obs.resource_metrics.push(PodResourceMetrics {
+                pod: g.pick(&["web-0", "web-1", "web-10", "web-2", "gone"]).to_string(),
+                timestamp_ms: g.next(600_000),
+                window_ms: [30_000, 60_000][g.next(2) as usize],
+                containers,
+            });
+        }
+        for _ in 0..g.next(6) {
+            obs.pod_metrics.push(PodMetricValue {
+                metric: g.pick(&["qps", "qps", "other"]).to_string(),
+                pod: g.pick(&["web-0", "web-1", "web-10", "web-2", "gone"]).to_string(),
+                value_milli: g.next(3000) as i64,
+            });
+        }
+        obs
+    }
+
+    /// The index-based calculator against the name-keyed reference, with a fresh scratch and
+    /// with one reused across cases and versions.
+    #[test]
+    fn matches_the_name_keyed_reference() {
+        use crate::autoscale::hpa::calc_reference as reference;
+        use crate::autoscale::hpa::scratch::CalcScratch;
+        let mut g = Gen(0x9e37_79b9_7f4a_7c15);
+        let mut reused = CalcScratch::default();
+        for case in 0..20_000u64 {
+            let mut obs = random_observed(&mut g);
+            let p = CalcParams {
+                tolerances: Tolerances::symmetric(0.1),
+                cpu_initialization_period_ms: 300_000,
+                initial_readiness_delay_ms: 30_000,
+                now_ms: g.next(700_000),
+            };
+            let current = g.next(8) as i32;
+            let resource = g.pick(&["cpu", "cpu", "memory"]);
+            let container = [None, None, Some("a"), Some("c")][g.next(4) as usize];
+            let (util, avg) = (10 + g.next(140) as i32, 100 + g.next(2000) as i64);
+            let want_util = reference::resource_samples(&obs.resource_metrics, resource, container).and_then(|s| {
+                reference::resource_utilization_replicas(current, util, resource, container, &obs.pods, &s, &p)
+            });
+            let want_plain = reference::resource_samples(&obs.resource_metrics, resource, container)
+                .and_then(|s| reference::plain_metric_replicas(current, avg, resource, &obs.pods, &s, &p));
+            let want_pods = reference::pod_metric_samples(&obs.pod_metrics, "qps")
+                .and_then(|s| reference::plain_metric_replicas(current, avg, "", &obs.pods, &s, &p));
+            for version in [None, Some(case), Some(case)] {
+                obs.pods_version = version;
+                for scratch in [&mut CalcScratch::default(), &mut reused] {
+                    let got_util = scratch.resource(1, &obs, resource, container).and_then(|i| {
+                        resource_utilization_replicas(current, util, resource, &i.samples, i.requests, i.groups, &p)
+                    });
+                    assert_eq!(got_util, want_util, "case {case}: utilization");
+                    let got_plain = scratch
+                        .resource(0, &obs, resource, container)
+                        .and_then(|i| plain_metric_replicas(current, avg, resource, &i.samples, i.groups, &p));
+                    assert_eq!(got_plain, want_plain, "case {case}: average value");
+                    let got_pods = scratch
+                        .pod_metric(&obs, "qps")
+                        .and_then(|(s, groups)| plain_metric_replicas(current, avg, "", &s, groups, &p));
+                    assert_eq!(got_pods, want_pods, "case {case}: pods metric");
+                }
+            }
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::defaults::{
 use super::metrics::{self, MetricError, MetricProposal, MetricValue, MetricsOutcome, fmt_milli};
 use super::normalize::{self, Limit, RateArgs, RateRule, Recommendation, ScaleEvent, Stabilization};
 use super::observed::Observed;
+use super::scratch::CalcScratch;
 use super::spec::{HorizontalPodAutoscalerBehavior, HorizontalPodAutoscalerSpec, MetricSpec, PolicyType, SelectPolicy};
 
 /// kube-controller-manager settings that shape the HPA (flags, not per-object spec).
@@ -103,7 +104,33 @@ pub struct Decision {
     pub metric_error: Option<MetricError>,
 }
 
+impl Default for Decision {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
 impl Decision {
+    /// A decision with nothing decided yet (the fields [`HpaController::sync_into`] resets).
+    pub fn empty() -> Self {
+        Decision {
+            now_ms: 0,
+            current_replicas: 0,
+            min_replicas: 0,
+            max_replicas: 0,
+            desired_replicas: 0,
+            rescale: false,
+            metrics: Vec::new(),
+            chosen_metric: None,
+            proposal: None,
+            stabilized: None,
+            stabilization: Stabilization::None,
+            limit: Limit::DesiredWithinRange,
+            reason: Reason::DesiredWithinRange,
+            metric_error: None,
+        }
+    }
+
     /// Upstream `AbleToScale` condition reason.
     pub fn able_to_scale_reason(&self) -> &'static str {
         if self.rescale {
@@ -265,17 +292,29 @@ impl SpecCache {
     }
 }
 
+/// The calculator's buffers as a controller keeps them: like [`SpecCache`], never part of a
+/// controller's identity.
+#[derive(Debug, Clone, Default)]
+struct Scratch(CalcScratch);
+
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
 /// One HPA's controller: config plus history.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct HpaController {
     pub config: HpaConfig,
     pub state: HpaState,
     cache: SpecCache,
+    scratch: Scratch,
 }
 
 impl HpaController {
     pub fn new(config: HpaConfig) -> Self {
-        Self { config, state: HpaState::default(), cache: SpecCache::default() }
+        Self { config, state: HpaState::default(), cache: SpecCache::default(), scratch: Scratch::default() }
     }
 
     /// Tolerances for this spec: per-direction `behavior.*.tolerance`, else the global flag.
@@ -303,31 +342,40 @@ impl HpaController {
 
     /// One reconcile. The caller applies `desired_replicas` when `rescale` is true.
     pub fn sync(&mut self, spec: &HorizontalPodAutoscalerSpec, observed: &Observed, now_ms: u64) -> Decision {
+        let mut d = Decision::empty();
+        self.sync_into(spec, observed, now_ms, &mut d);
+        d
+    }
+
+    /// [`sync`](Self::sync) into `d`, overwriting all of it but reusing its buffers: a caller
+    /// syncing every 15 s of a simulated year keeps one decision instead of allocating one.
+    pub fn sync_into(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        observed: &Observed,
+        now_ms: u64,
+        d: &mut Decision,
+    ) {
         let current = observed.spec_replicas;
         let min = spec.min_replicas_or_default();
         let max = spec.max_replicas;
         if self.state.recommendations.is_none() {
             self.state.recommendations = Some(vec![Recommendation { replicas: current, timestamp_ms: now_ms }]);
         }
-        let mut d = Decision {
+        let mut metrics = std::mem::take(&mut d.metrics);
+        metrics.clear();
+        *d = Decision {
             now_ms,
             current_replicas: current,
             min_replicas: min,
             max_replicas: max,
             desired_replicas: current,
-            rescale: false,
-            metrics: Vec::new(),
-            chosen_metric: None,
-            proposal: None,
-            stabilized: None,
-            stabilization: Stabilization::None,
-            limit: Limit::DesiredWithinRange,
-            reason: Reason::DesiredWithinRange,
-            metric_error: None,
+            metrics,
+            ..Decision::empty()
         };
         let desired = if current == 0 && min != 0 {
             d.reason = Reason::ScalingDisabled;
-            return d;
+            return;
         } else if current > max {
             d.reason = Reason::AboveMaxReplicas;
             d.limit = Limit::TooManyReplicas { max };
@@ -341,11 +389,13 @@ impl HpaController {
             let cache = &mut self.cache;
             let MetricsOutcome { per_metric, replicas, chosen, first_error } =
                 metrics::compute_replicas_for_metrics_labelled(
+                    std::mem::take(&mut d.metrics),
                     &spec.effective_metrics(),
                     current,
                     observed.status_replicas,
                     observed,
                     &params,
+                    &mut self.scratch.0,
                     |i, m| cache.labels(i, m),
                 );
             d.metrics = per_metric;
@@ -353,11 +403,11 @@ impl HpaController {
             d.chosen_metric = chosen;
             let Some(proposal) = replicas else {
                 d.reason = Reason::InvalidMetric;
-                return d;
+                return;
             };
             let proposal = proposal.max(0);
             d.proposal = Some(proposal);
-            self.normalize(spec, &mut d, current, proposal, min, max, now_ms)
+            self.normalize(spec, d, current, proposal, min, max, now_ms)
         };
         d.desired_replicas = desired;
         d.rescale = desired != current;
@@ -367,9 +417,8 @@ impl HpaController {
             d.desired_replicas = current;
         }
         if matches!(d.reason, Reason::DesiredWithinRange) {
-            d.reason = self.summarize(&d);
+            d.reason = self.summarize(d);
         }
-        d
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::calc::{self, CalcError, CalcParams, Proposal};
 use super::observed::Observed;
 use super::quantity::Quantity;
+use super::scratch::CalcScratch;
 use super::spec::{MetricSourceType, MetricSpec, MetricTarget, MetricTargetType};
 
 /// The current value of a metric, in the same shape as its target.
@@ -93,30 +94,49 @@ fn evaluated(proposal: Proposal, current: MetricValue, source: MetricSourceType)
     Evaluated { proposal, current, source }
 }
 
+/// Where a metric's evaluation reads and keeps things: the observed state, the calculator's
+/// parameters and its buffers.
+struct Ctx<'a> {
+    obs: &'a Observed,
+    params: &'a CalcParams,
+    scratch: &'a mut CalcScratch,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn resource_generic(
+    i: usize,
     resource: &str,
     container: Option<&str>,
     target: &MetricTarget,
     spec_replicas: i32,
-    obs: &Observed,
-    params: &CalcParams,
+    ctx: &mut Ctx<'_>,
     source: MetricSourceType,
 ) -> Result<Evaluated, MetricError> {
     let reason = match source {
         MetricSourceType::ContainerResource => "FailedGetContainerResourceMetric",
         _ => "FailedGetResourceMetric",
     };
-    let samples = calc::resource_samples(&obs.resource_metrics, resource, container).map_err(fail(reason))?;
+    let params = ctx.params;
+    let inputs = ctx.scratch.resource(i, ctx.obs, resource, container).map_err(fail(reason))?;
     if let Some(avg) = target.average_value {
-        let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), resource, &obs.pods, &samples, params)
-            .map_err(fail(reason))?;
+        let (p, usage) =
+            calc::plain_metric_replicas(spec_replicas, avg.milli(), resource, &inputs.samples, inputs.groups, params)
+                .map_err(fail(reason))?;
         return Ok(evaluated(p, MetricValue::AverageValue { milli: usage }, source));
     }
     let Some(util) = target.average_utilization else {
         return Err(invalid_target(reason, "resource"));
     };
-    let r = calc::resource_utilization_replicas(spec_replicas, util, resource, container, &obs.pods, &samples, params)
-        .map_err(fail(reason))?;
+    let r = calc::resource_utilization_replicas(
+        spec_replicas,
+        util,
+        resource,
+        &inputs.samples,
+        inputs.requests,
+        inputs.groups,
+        params,
+    )
+    .map_err(fail(reason))?;
     Ok(evaluated(r.proposal, MetricValue::Utilization { percent: r.utilization, average_milli: r.raw_average }, source))
 }
 
@@ -177,21 +197,24 @@ pub fn compute_metric(
     obs: &Observed,
     params: &CalcParams,
 ) -> Result<MetricProposal, MetricError> {
-    evaluate(metric, spec_replicas, status_replicas, obs, params).map(|e| e.labelled(shared_labels(metric)))
+    let mut ctx = Ctx { obs, params, scratch: &mut CalcScratch::default() };
+    evaluate(0, metric, spec_replicas, status_replicas, &mut ctx).map(|e| e.labelled(shared_labels(metric)))
 }
 
+/// Evaluates metric `i` of a spec.
 fn evaluate(
+    i: usize,
     metric: &MetricSpec,
     spec_replicas: i32,
     status_replicas: i32,
-    obs: &Observed,
-    params: &CalcParams,
+    ctx: &mut Ctx<'_>,
 ) -> Result<Evaluated, MetricError> {
+    let (obs, params) = (ctx.obs, ctx.params);
     let tol = &params.tolerances;
     match metric.type_ {
         MetricSourceType::Resource => {
             let r = metric.resource.as_ref().ok_or_else(|| invalid_target("FailedGetResourceMetric", "resource"))?;
-            resource_generic(&r.name, None, &r.target, spec_replicas, obs, params, MetricSourceType::Resource)
+            resource_generic(i, &r.name, None, &r.target, spec_replicas, ctx, MetricSourceType::Resource)
         }
         MetricSourceType::ContainerResource => {
             let r = metric
@@ -199,12 +222,12 @@ fn evaluate(
                 .as_ref()
                 .ok_or_else(|| invalid_target("FailedGetContainerResourceMetric", "container resource"))?;
             resource_generic(
+                i,
                 &r.name,
                 Some(&r.container),
                 &r.target,
                 spec_replicas,
-                obs,
-                params,
+                ctx,
                 MetricSourceType::ContainerResource,
             )
         }
@@ -212,8 +235,8 @@ fn evaluate(
             const R: &str = "FailedGetPodsMetric";
             let m = metric.pods.as_ref().ok_or_else(|| invalid_target(R, "pods"))?;
             let avg = m.target.average_value.ok_or_else(|| invalid_target(R, "pods"))?;
-            let samples = calc::pod_metric_samples(&obs.pod_metrics, &m.metric.name).map_err(fail(R))?;
-            let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), "", &obs.pods, &samples, params)
+            let (samples, groups) = ctx.scratch.pod_metric(obs, &m.metric.name).map_err(fail(R))?;
+            let (p, usage) = calc::plain_metric_replicas(spec_replicas, avg.milli(), "", &samples, groups, params)
                 .map_err(fail(R))?;
             Ok(evaluated(p, MetricValue::AverageValue { milli: usage }, MetricSourceType::Pods))
         }
@@ -285,26 +308,42 @@ pub fn compute_replicas_for_metrics(
     obs: &Observed,
     params: &CalcParams,
 ) -> MetricsOutcome {
-    compute_replicas_for_metrics_labelled(metrics, spec_replicas, status_replicas, obs, params, |_, m| shared_labels(m))
+    let scratch = &mut CalcScratch::default();
+    compute_replicas_for_metrics_labelled(
+        Vec::new(),
+        metrics,
+        spec_replicas,
+        status_replicas,
+        obs,
+        params,
+        scratch,
+        |_, m| shared_labels(m),
+    )
 }
 
 /// [`compute_replicas_for_metrics`] with the labels of metric `i` supplied by `label`, so a
-/// controller can render them once and share them across syncs.
+/// controller can render them once and share them across syncs, and the calculator's buffers
+/// in `scratch`, which the controller keeps too. `per_metric` is the buffer the outcome's
+/// `per_metric` is collected in (cleared first), so a controller can reuse one.
+#[allow(clippy::too_many_arguments)]
 pub fn compute_replicas_for_metrics_labelled(
+    mut per_metric: Vec<Result<MetricProposal, MetricError>>,
     metrics: &[MetricSpec],
     spec_replicas: i32,
     status_replicas: i32,
     obs: &Observed,
     params: &CalcParams,
+    scratch: &mut CalcScratch,
     mut label: impl FnMut(usize, &MetricSpec) -> (Arc<str>, Arc<str>),
 ) -> MetricsOutcome {
     let mut replicas = 0;
     let mut chosen = None;
     let mut invalid = 0usize;
     let mut first_error = None;
-    let mut per_metric = Vec::with_capacity(metrics.len());
+    per_metric.clear();
+    let mut ctx = Ctx { obs, params, scratch };
     for (i, m) in metrics.iter().enumerate() {
-        let r = evaluate(m, spec_replicas, status_replicas, obs, params).map(|e| e.labelled(label(i, m)));
+        let r = evaluate(i, m, spec_replicas, status_replicas, &mut ctx).map(|e| e.labelled(label(i, m)));
         match &r {
             Ok(p) => {
                 if chosen.is_none() || p.replicas > replicas {

@@ -6,17 +6,18 @@
 //! and calls [`HpaController::sync`] every [`DEFAULT_SYNC_PERIOD_MS`].
 //!
 //! Layout: `spec` (API types) → `defaults`/`validate`; `observed` (inputs); `calc` (one metric
-//! → proposal); `metrics` (dispatch, multi-metric rule); `normalize` (windows, policies,
+//! → proposal, over pods and samples matched in `join`, with buffers kept in `scratch`); `metrics` (dispatch, multi-metric rule); `normalize` (windows, policies,
 //! clamping); `controller` (state and `Decision`).
 
 pub mod calc;
 pub mod controller;
 pub mod defaults;
+pub mod join;
 pub mod metrics;
-pub mod names;
 pub mod normalize;
 pub mod observed;
 pub mod quantity;
+pub mod scratch;
 pub mod spec;
 pub mod validate;
 
@@ -30,5 +31,7 @@ pub use quantity::{Quantity, QuantityError};
 pub use spec::*;
 pub use validate::{FieldError, Validation};
 
+#[cfg(test)]
+mod calc_reference;
 #[cfg(test)]
 mod tests;

@@ -2,7 +2,78 @@
 //! metrics APIs. Kept as separate lists, like upstream, so metric samples for pods the lister
 //! no longer returns (or pods without samples) are representable.
 
-use std::collections::BTreeMap;
+/// A resource name. The two every pod has are variants, so looking one up in a
+/// [`ResourceList`] (per container per sync) compares no strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceName {
+    Cpu,
+    Memory,
+    Other(String),
+}
+
+impl ResourceName {
+    pub fn new(name: &str) -> Self {
+        match name {
+            "cpu" => Self::Cpu,
+            "memory" => Self::Memory,
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cpu => "cpu",
+            Self::Memory => "memory",
+            Self::Other(name) => name,
+        }
+    }
+}
+
+/// Milli-unit amounts keyed by resource name, with a map's semantics (one amount per name;
+/// kept in name order, so equal lists compare equal). A container lists one or two.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResourceList {
+    entries: Vec<(ResourceName, i64)>,
+}
+
+impl ResourceList {
+    pub fn new(amounts: &[(&str, i64)]) -> Self {
+        let mut list = Self::default();
+        for (name, v) in amounts {
+            list.insert(ResourceName::new(name), *v);
+        }
+        list
+    }
+
+    /// Inserts or overwrites.
+    pub fn insert(&mut self, name: ResourceName, value: i64) {
+        match self.entries.binary_search_by(|(n, _)| n.as_str().cmp(name.as_str())) {
+            Ok(i) => self.entries[i].1 = value,
+            Err(i) => self.entries.insert(i, (name, value)),
+        }
+    }
+
+    pub fn get(&self, name: &ResourceName) -> Option<i64> {
+        self.entries.iter().find(|(n, _)| n == name).map(|e| e.1)
+    }
+
+    pub fn get_mut(&mut self, name: &ResourceName) -> Option<&mut i64> {
+        self.entries.iter_mut().find(|(n, _)| n == name).map(|e| &mut e.1)
+    }
+
+    pub fn remove(&mut self, name: &ResourceName) -> Option<i64> {
+        let i = self.entries.iter().position(|(n, _)| n == name)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PodPhase {
@@ -18,18 +89,14 @@ pub enum PodPhase {
 pub struct ContainerInfo {
     pub name: String,
     /// Requests in milli-units keyed by resource name (`cpu`, `memory`).
-    pub requests: BTreeMap<String, i64>,
+    pub requests: ResourceList,
     /// A restartable init container (sidecar): its requests count like a regular container's.
     pub restartable_init: bool,
 }
 
 impl ContainerInfo {
     pub fn new(name: &str, requests: &[(&str, i64)]) -> Self {
-        Self {
-            name: name.to_string(),
-            requests: requests.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            restartable_init: false,
-        }
+        Self { name: name.to_string(), requests: ResourceList::new(requests), restartable_init: false }
     }
 }
 
@@ -67,12 +134,12 @@ impl PodInfo {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContainerUsage {
     pub name: String,
-    pub usage: BTreeMap<String, i64>,
+    pub usage: ResourceList,
 }
 
 impl ContainerUsage {
     pub fn new(name: &str, usage: &[(&str, i64)]) -> Self {
-        Self { name: name.to_string(), usage: usage.iter().map(|(k, v)| (k.to_string(), *v)).collect() }
+        Self { name: name.to_string(), usage: ResourceList::new(usage) }
     }
 }
 
@@ -116,8 +183,30 @@ pub struct Observed {
     /// `scale.status.replicas`: only the per-pod Object/External formulas divide by it.
     pub status_replicas: i32,
     pub pods: Vec<PodInfo>,
+    /// Identifies `pods` and the pods and containers of `resource_metrics` (which pods, which
+    /// containers, which resources each lists): a controller given the same `Some` version as
+    /// at its last sync reuses what it derived from them, so only usage values, timestamps
+    /// and windows may differ. `None` promises nothing.
+    pub pods_version: Option<u64>,
     pub resource_metrics: Vec<PodResourceMetrics>,
     pub pod_metrics: Vec<PodMetricValue>,
     pub object_metrics: Vec<ObjectMetricValue>,
     pub external_metrics: Vec<ExternalMetricValue>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resource_list_behaves_like_a_map() {
+        let mut l = ResourceList::new(&[("memory", 2), ("cpu", 1), ("nvidia.com/gpu", 3), ("cpu", 4)]);
+        assert_eq!(l.get(&ResourceName::Cpu), Some(4));
+        assert_eq!(l.get(&ResourceName::new("nvidia.com/gpu")), Some(3));
+        assert_eq!(l, ResourceList::new(&[("nvidia.com/gpu", 3), ("cpu", 4), ("memory", 2)]));
+        *l.get_mut(&ResourceName::Memory).unwrap() = 5;
+        assert_eq!(l.remove(&ResourceName::Memory), Some(5));
+        assert_eq!(l.get(&ResourceName::Memory), None);
+        assert_eq!(l.get(&ResourceName::new("ephemeral-storage")), None);
+    }
 }

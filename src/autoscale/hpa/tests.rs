@@ -174,3 +174,44 @@ fn per_direction_tolerance_from_behavior() {
     let d = c.sync(&spec, &obs, 0);
     assert_eq!(d.desired_replicas, 11);
 }
+
+/// `n` running pods with CPU requests and metrics-server samples at `cpu_milli` each.
+fn cpu_observed(n: i32, cpu_milli: i64, queue: i64) -> Observed {
+    let mut obs = observed(n, queue);
+    for i in 0..n {
+        let name = format!("web-{i}");
+        obs.pods.push(PodInfo::running(&name, vec![ContainerInfo::new("app", &[("cpu", 500), ("memory", 1 << 20)])]));
+        obs.resource_metrics.push(PodResourceMetrics {
+            pod: name,
+            timestamp_ms: 0,
+            window_ms: 60_000,
+            containers: vec![ContainerUsage::new("app", &[("cpu", cpu_milli), ("memory", 1 << 19)])],
+        });
+    }
+    obs.external_metrics[0].metric = "queue_depth".into();
+    obs
+}
+
+#[test]
+fn reused_buffers_decide_like_fresh_ones() {
+    // One controller syncs into a reused decision and keeps its join while the pod list
+    // version holds; the other starts from nothing at every sync. They must agree throughout.
+    let spec = serde_saphyr::from_str::<Manifest>(MANIFEST).unwrap().spec;
+    let (mut fresh, mut reused) = (HpaController::default(), HpaController::default());
+    let mut decision = Decision::default();
+    let (mut replicas, mut version) = (3, 0);
+    for step in 0..200u64 {
+        let cpu = [100, 250, 400, 600, 200][(step / 9 % 5) as usize];
+        let mut obs = cpu_observed(replicas, cpu, (step % 7) as i64);
+        let want = fresh.sync(&spec, &obs, step * 15_000);
+        obs.pods_version = Some(version);
+        reused.sync_into(&spec, &obs, step * 15_000, &mut decision);
+        assert_eq!(decision, want, "step {step}");
+        assert_eq!(reused.state, fresh.state, "step {step}");
+        if want.rescale {
+            replicas = want.desired_replicas;
+            version += 1;
+        }
+    }
+    assert!(version > 3, "the load should rescale a few times");
+}
