@@ -35,5 +35,10 @@ fn year(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, year);
+criterion_group! {
+    name = benches;
+    // No plots: criterion's plotting backend needs system fonts a fresh machine may lack.
+    config = Criterion::default().without_plots();
+    targets = year
+}
 criterion_main!(benches);
