@@ -529,13 +529,17 @@ fn refresh_view(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) {
             view.pod_keys.remove(i);
         }
     }
-    let known = view.ids.last().copied();
-    for (info, m) in cluster.infos.iter().zip(&cluster.meta).filter(|(_, m)| known.is_none_or(|k| m.id > k)) {
+    // Cluster order is creation order, so what is left is a prefix of the cluster and the rest
+    // are new nodes; if that ever stopped holding, start over rather than pair a node with
+    // another's state.
+    if !view.ids.iter().eq(cluster.meta.iter().map(|m| &m.id).take(view.ids.len())) {
+        *view = DisruptionView::default();
+    }
+    for (info, m) in cluster.infos.iter().zip(&cluster.meta).skip(view.ids.len()) {
         view.ids.push(m.id);
         view.nodes.push(new_view(info, m, setup, epoch));
         view.pod_keys.push(Vec::new());
     }
-    debug_assert!(view.ids.iter().eq(cluster.meta.iter().map(|m| &m.id)));
     for (node, m) in view.nodes.iter_mut().zip(&cluster.meta) {
         node.initialized_at_ms = m.ready_at.map(epoch);
         node.ready = m.ready_at.is_some();
