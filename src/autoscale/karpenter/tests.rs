@@ -237,3 +237,20 @@ fn overlaps_agrees_with_intersection() {
         }
     }
 }
+
+/// Requirement sets are shared between copies: narrowing a copy (as a NodeClaim does when a pod
+/// joins) must leave the original — a pool's template, another claim — as it was.
+#[test]
+fn narrowing_a_copied_requirement_set_leaves_the_original() {
+    let mut template = Requirements::new();
+    template.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, ["spot", "on-demand"]));
+    let before = template.clone();
+    let mut claim = template.clone();
+    claim.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, ["spot"]));
+    claim.add(Requirement::new(labels::ZONE, Operator::In, ["westeurope-1"]));
+    assert_eq!(template, before);
+    assert!(template.get(labels::CAPACITY_TYPE).has("on-demand"));
+    assert!(!template.has_key(labels::ZONE));
+    assert!(!claim.get(labels::CAPACITY_TYPE).has("on-demand"));
+    assert!(claim.has_key(labels::ZONE));
+}

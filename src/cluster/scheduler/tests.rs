@@ -102,7 +102,8 @@ fn profile_validation() {
 }
 
 /// `passes_filters` is the allocation-free form of `filter_node(..).is_success()`: they must agree
-/// on every combination of cordon, taints, selector, pod count, cpu, memory and extended resources.
+/// on every combination of cordon, taints, selector, pod count, cpu, memory and extended resources
+/// (plain and ignored by group).
 #[test]
 fn passes_filters_agrees_with_filter_node() {
     let spot = Taint::new("kubernetes.azure.com/scalesetpriority", "spot", TaintEffect::NoSchedule);
@@ -141,15 +142,25 @@ fn passes_filters_agrees_with_filter_node() {
             }
         }
     }
-    let args = FitFilterArgs::default();
+    // Extended resources: a GPU node and pods wanting none, one or two GPUs, checked with and
+    // without the resource's group ignored.
+    nodes.push(NodeInfo::new("gpu", Resources::new(4000, 4 << 30, 110).with_extended("nvidia.com/gpu", 1)));
+    for gpus in [1, 2] {
+        pods.push(
+            PodInfo::new("g").container(ContainerRequests::new(100, 1 << 20).with_extended("nvidia.com/gpu", gpus)),
+        );
+    }
+    let ignoring = FitFilterArgs { ignored_resource_groups: ["nvidia.com".to_string()].into(), ..Default::default() };
     let mut passing = 0;
-    for n in &nodes {
-        for p in &pods {
-            let expected = filter_node(p, n, &args).is_success();
-            assert_eq!(filter::passes_filters(p, n, &args), expected, "pod {p:?} on node {n:?}");
-            passing += usize::from(expected);
+    for args in [FitFilterArgs::default(), ignoring] {
+        for n in &nodes {
+            for p in &pods {
+                let expected = filter_node(p, n, &args).is_success();
+                assert_eq!(filter::passes_filters(p, n, &args), expected, "pod {p:?} on node {n:?} with {args:?}");
+                passing += usize::from(expected);
+            }
         }
     }
     // Both verdicts occur, so the agreement says something.
-    assert!(passing > 0 && passing < nodes.len() * pods.len(), "{passing}");
+    assert!(passing > 0 && passing < 2 * nodes.len() * pods.len(), "{passing}");
 }
