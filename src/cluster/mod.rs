@@ -179,13 +179,13 @@ impl Cluster {
         self.version
     }
 
-    /// Schedules `pod`: filter, score, bind. Returns the node, or the scheduler's message for
-    /// why it fits nowhere (`0/5 nodes are available: …`).
     /// Whether [`Cluster::bind`] would place `pod` (its name aside) on some node.
     pub fn fits_somewhere(&self, pod: &PodInfo) -> bool {
         scheduler::fits_somewhere(pod, &self.infos, &self.profile)
     }
 
+    /// Schedules `pod`: filter, score, bind. Returns the node, or the scheduler's message for
+    /// why it fits nowhere (`0/5 nodes are available: …`).
     pub fn bind(&mut self, pod: PodInfo, now: Millis) -> Result<NodeId, String> {
         match scheduler::schedule(&pod, &self.infos, &self.profile) {
             Ok(p) => {

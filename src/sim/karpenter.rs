@@ -159,11 +159,7 @@ fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &st
         daemonsets: &setup.daemonsets,
         usage: &usage,
     };
-    let pod_refs: Vec<&kp::Pod> = pods.iter().collect();
-    let by_pool: Vec<PoolUsage> =
-        setup.nodepools.iter().map(|np| usage.get(&np.name).copied().unwrap_or_default()).collect();
-    let result = kp::solve(&setup.nodepools, &setup.instance_types, &k.templates, &existing, &by_pool, &pod_refs)
-        .into_result(&input, &pod_refs);
+    let result = kp::schedule_with(&input, &k.templates, &pods);
     let mut launched = Vec::new();
     for claim in &result.new_nodeclaims {
         let why = format!("{why} ({} pods)", claim.pods.len());

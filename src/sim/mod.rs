@@ -138,7 +138,7 @@ struct Live {
 struct World<'a> {
     scenario: &'a Scenario,
     /// Each workload's pod as the kube-scheduler sees it (named after the workload): asks
-    /// whether a pending pod fits before building the named one.
+    /// whether a pending pod fits, and is copied and renamed for each pod bound.
     pod_infos: Vec<crate::cluster::scheduler::PodInfo>,
     cluster: Cluster,
     events: EventQueue<Event>,
@@ -569,7 +569,8 @@ fn bind_pending(world: &mut World<'_>, live: &mut [Live], now: Millis) {
             if !preempting && !world.cluster.fits_somewhere(&world.pod_infos[w]) {
                 break;
             }
-            let pod = crate::cluster::pod_info(&wl.deployment, &pod_name(wl, id));
+            let mut pod = world.pod_infos[w].clone();
+            pod.name = pod_name(wl, id);
             let placed = if preempting {
                 world.cluster.bind_or_preempt(pod, now)
             } else {

@@ -35,7 +35,7 @@ pub use nodepool::{ConsolidationPolicy, Limits, NodePool, Taint, TaintEffect, To
 pub use requirements::{Operator, Requirement, Requirements};
 pub use scheduling::{
     Claim, ExistingNode, NewNodeClaim, Pod, PoolUsage, SchedulingInput, SchedulingResult, Solution, Templates,
-    order_by_weight, schedule, solve,
+    order_by_weight, schedule, schedule_with, solve,
 };
 
 #[cfg(test)]

@@ -256,11 +256,15 @@ fn remaining(limits: &Limits, usage: &PoolUsage) -> Option<(Option<u64>, Option<
 
 /// Runs the simulation for `pods` (any order; they are sorted CPU desc, memory desc, then name).
 pub fn schedule(input: &SchedulingInput, pods: &[Pod]) -> SchedulingResult {
-    let templates = Templates::new(input.nodepools, input.instance_types, input.daemonsets);
+    schedule_with(input, &Templates::new(input.nodepools, input.instance_types, input.daemonsets), pods)
+}
+
+/// [`schedule`] with the pools' templates prepared by the caller (they are fixed for a run).
+pub fn schedule_with(input: &SchedulingInput, templates: &Templates, pods: &[Pod]) -> SchedulingResult {
     let pods: Vec<&Pod> = pods.iter().collect();
     let usage: Vec<PoolUsage> =
         input.nodepools.iter().map(|np| input.usage.get(&np.name).copied().unwrap_or_default()).collect();
-    solve(input.nodepools, input.instance_types, &templates, input.existing_nodes, &usage, &pods)
+    solve(input.nodepools, input.instance_types, templates, input.existing_nodes, &usage, &pods)
         .into_result(input, &pods)
 }
 

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use super::budgets::{BudgetNode, Reason, budget_mapping};
 use super::candidates::{Candidate, get_candidates};
 use super::{ClusterNode, Command, DisruptionInput, Method};
-use crate::autoscale::karpenter::instance_types::{CapacityType, InstanceType, order_by_price, satisfies_min_values};
+use crate::autoscale::karpenter::instance_types::{CapacityType, InstanceType, satisfies_min_values};
 use crate::autoscale::karpenter::labels;
 use crate::autoscale::karpenter::requirements::{Operator, Requirement, Requirements};
-use crate::autoscale::karpenter::scheduling::{ExistingNode, NewNodeClaim, Pod, PoolUsage, Solution, Templates, solve};
+use crate::autoscale::karpenter::scheduling::{Claim, ExistingNode, Pod, PoolUsage, Solution, Templates, solve};
 
 /// Spot→spot single-node replacement needs at least this many cheaper instance types.
 pub const MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT: usize = 15;
@@ -105,19 +105,10 @@ pub fn consolidate(
     let candidate_price: f64 = candidates.iter().map(|c| c.price).sum();
     let all_spot = candidates.iter().all(|c| input.nodes[c.node].capacity_type == Some(CapacityType::Spot));
     let mut reqs = claim.reqs.clone();
-    // The replacement's types, cheapest first by the simulation's requirements (filters below keep that order).
-    let ordered = |types: Vec<usize>| -> Vec<InstanceType> {
-        let mut its: Vec<InstanceType> = types.into_iter().map(|i| catalog[i].clone()).collect();
-        order_by_price(&mut its, &claim.reqs);
-        its
-    };
-    let replacement = |reqs: Requirements, instance_types: Vec<InstanceType>| NewNodeClaim {
-        nodepool: input.nodepools[claim.pool].name.clone(),
-        requirements: reqs,
-        instance_types,
-        pods: claim.pods.iter().map(|&p| pods[p].name.clone()).collect(),
-        requests: claim.requests,
-    };
+    // The claim with only the remaining types, as a NodeClaim: they are copied and ordered
+    // cheapest first by the simulation's requirements; the caller sets the final requirements.
+    let narrowed =
+        |types: Vec<usize>| Claim { types, ..claim.clone() }.to_new_nodeclaim(input.nodepools, catalog, &pods);
     let ct_req = reqs.get(labels::CAPACITY_TYPE);
     if all_spot && ct_req.has(CapacityType::Spot.as_str()) {
         if !input.spot_to_spot {
@@ -131,21 +122,21 @@ pub fn consolidate(
             .filter(|&i| catalog[i].compatible_offerings(&reqs).next().is_some())
             .filter(|&i| cheaper_than(&catalog[i], &reqs, candidate_price))
             .collect();
-        let mut types = ordered(types);
-        let needed = satisfies_min_values(&types, &reqs)?;
-        if types.is_empty() {
+        let mut nc = narrowed(types);
+        let needed = satisfies_min_values(&nc.instance_types, &reqs)?;
+        if nc.instance_types.is_empty() {
             return Err("Can't replace spot node with a cheaper spot node".into());
         }
         if candidates.len() == 1 {
-            if types.len() < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT {
+            if nc.instance_types.len() < MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT {
                 return Err(format!(
                     "SpotToSpotConsolidation requires {MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT} cheaper instance type options than the current candidate to consolidate, got {}",
-                    types.len()
+                    nc.instance_types.len()
                 ));
             }
-            types.truncate(MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT.max(needed));
+            nc.instance_types.truncate(MIN_INSTANCE_TYPES_FOR_SPOT_TO_SPOT.max(needed));
         }
-        let nc = replacement(reqs, types);
+        nc.requirements = reqs;
         return Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: Some(nc) });
     }
     let types: Vec<usize> =
@@ -153,14 +144,14 @@ pub fn consolidate(
     if types.is_empty() {
         return Err("Can't replace with a cheaper node".into());
     }
-    let types = ordered(types);
-    satisfies_min_values(&types, &reqs)?;
+    let mut nc = narrowed(types);
+    satisfies_min_values(&nc.instance_types, &reqs)?;
     // OD → [OD, spot]: types were priced assuming spot may launch; pin spot so a spot shortage can't
     // turn into a more expensive on-demand replacement.
     if ct_req.has(CapacityType::Spot.as_str()) && ct_req.has(CapacityType::OnDemand.as_str()) {
         reqs.add(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [CapacityType::Spot.as_str()]));
     }
-    let nc = replacement(reqs, types);
+    nc.requirements = reqs;
     Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: Some(nc) })
 }
 
