@@ -38,6 +38,12 @@ pub struct ControllerState {
     readings: Vec<TriggerReading>,
     /// The last HPA decision, overwritten by each sync (reusing its buffers).
     decision: hpa::Decision,
+    /// What the last HPA sync read (reused buffer).
+    reading: Reading,
+    /// Proof that the HPA keeps its replicas, and the syncs it let through without deciding.
+    rest: Rest,
+    /// Scratch decision for giving held syncs their recommendations.
+    scratch: hpa::Decision,
 }
 
 impl ControllerState {
@@ -52,6 +58,9 @@ impl ControllerState {
             values: Vec::new(),
             readings: Vec::new(),
             decision: hpa::Decision::default(),
+            reading: Reading::default(),
+            rest: Rest::default(),
+            scratch: hpa::Decision::default(),
         }
     }
 }
@@ -179,17 +188,189 @@ pub fn keda_poll(
     }
 }
 
-/// One HPA sync. Returns the controller's decision (kept in `state` until the next sync).
+/// One HPA sync. Returns the controller's decision (kept in `state` until the next sync), or
+/// `None` when the sync was proved to keep the replicas and only recorded its recommendation
+/// (see [`Rest`]).
 pub fn hpa_sync<'s>(
     a: &PodAutoscaler,
     state: &'s mut ControllerState,
     w: usize,
     now: Millis,
     views: Views<'_, '_>,
-) -> &'s hpa::Decision {
-    let observed = observe(a, w, now, views, &mut state.rng, &mut state.observed, &mut state.values);
-    state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
-    &state.decision
+) -> Option<&'s hpa::Decision> {
+    let mut reading = std::mem::take(&mut state.reading);
+    read(a, w, now, views, &mut state.rng, &mut state.values, &mut reading);
+    let v = views(w);
+    let key = RestKey { pods_version: v.pods.version(), desired: v.pods.desired, active: v.pods.active() };
+    let held = state.rest.covers(key, &reading);
+    if let Some(exact) = held {
+        let current = v.pods.desired as i32;
+        state.hpa.record_recommendation(&a.hpa, current, current, now);
+        let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
+        state.rest.hold(now, &reading, horizon, exact);
+    } else {
+        give_held_recommendations(a, state, v.workload, now);
+        if state.observed.version != Some(v.pods.version()) {
+            rebuild_pods(&mut state.observed, v.workload, v.pods, now);
+        }
+        let observed = fill(a, v.workload, &reading, &mut state.observed);
+        state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
+        let clean = is_clean(v.pods, now, state.hpa.config.cpu_initialization_period_ms);
+        state.rest.learn(key, clean, &a.hpa, &state.decision, &reading);
+    }
+    state.reading = reading;
+    held.is_none().then_some(&state.decision)
+}
+
+/// The recommendations of syncs [`Rest`] let through were recorded with a stand-in value; the
+/// ones a later sync can still read get the value those syncs would have recorded, computed
+/// now from what they read. The pods they saw are still the cached ones: the cache is rebuilt
+/// only after this, and a held sync requires the cached pods to be current.
+fn give_held_recommendations(a: &PodAutoscaler, state: &mut ControllerState, wl: &Workload, now: Millis) {
+    if state.rest.held.is_empty() {
+        return;
+    }
+    let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
+    let mut held = std::mem::take(&mut state.rest.held);
+    for (t, reading) in &held {
+        if t + horizon < now {
+            continue; // outside every window from now on
+        }
+        let observed = fill(a, wl, reading, &mut state.observed);
+        let proposal = state.hpa.propose(&a.hpa, observed, *t, &mut state.scratch);
+        debug_assert!(proposal.is_some(), "a held sync's metrics were valid when it was held");
+        if let Some(p) = proposal {
+            state.hpa.amend_recommendation(*t, p);
+        }
+    }
+    state.rest.spare.extend(held.drain(..).map(|(_, r)| r));
+    state.rest.held = held;
+}
+
+/// Every pod counted by the HPA is Ready and past the CPU initialization period, so its
+/// classification cannot change with time alone.
+fn is_clean(pods: &PodSet, now: Millis, cpu_initialization_period_ms: u64) -> bool {
+    let settled = |p: &super::pods::Pod| {
+        matches!(p.state, PodState::Ready { .. }) && p.bound_at.is_some_and(|b| b + cpu_initialization_period_ms <= now)
+    };
+    pods.pods.iter().filter(|p| p.is_active()).all(settled) && pods.active() == pods.desired
+}
+
+/// What a proof of rest is tied to: the pods (any change bumps the version) and the replica
+/// counts the HPA reads from the scale subresource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RestKey {
+    pods_version: u64,
+    desired: u32,
+    active: u32,
+}
+
+/// An exact shortcut for an HPA that keeps its replicas (most syncs of a year).
+///
+/// With the pods fixed and each pod past its CPU initialization period, a sync's per-metric
+/// proposal depends only on that metric's value and never decreases as it grows (a ratio to a
+/// fixed target, the tolerance band, a ceiling). So once full syncs have seen metric `i`
+/// propose at most the current replicas at value `upper[i]`, any value up to it does too; and
+/// at least the current replicas from `lower[i]` up. A sync whose every metric proposes at most
+/// the current count, and at least one exactly it (or the current count is minReplicas), keeps
+/// the replicas whatever the stabilization windows and rate limits hold: the windows bracket
+/// the current count, the limits apply only to a change, and minReplicas is the floor. Such a
+/// sync only records its recommendation. Its value is first a stand-in (the current count) and
+/// is set to the real proposal, from what the sync read, before a full sync can read it, unless
+/// it was exact (some metric proposed the current count).
+#[derive(Default)]
+pub struct Rest {
+    key: Option<RestKey>,
+    at_min: bool,
+    upper: Vec<f64>,
+    lower: Vec<f64>,
+    /// Syncs held since the last full sync whose stand-in may differ from their proposal: when,
+    /// and what they read.
+    held: std::collections::VecDeque<(Millis, Reading)>,
+    /// Buffers of readings no longer held, for reuse.
+    spare: Vec<Reading>,
+}
+
+impl Rest {
+    /// Whether a sync that read `reading` keeps the replicas; if so, whether its proposal is
+    /// exactly the current count (else it is at most that, at minReplicas).
+    fn covers(&self, key: RestKey, reading: &Reading) -> Option<bool> {
+        if self.key != Some(key) || reading.values.len() != self.upper.len() {
+            return None;
+        }
+        let mut exact = false;
+        for ((v, up), lo) in reading.values.iter().zip(&self.upper).zip(&self.lower) {
+            let v = (*v)?;
+            if v > *up {
+                return None;
+            }
+            exact |= v >= *lo;
+        }
+        (exact || self.at_min).then_some(exact)
+    }
+
+    /// Keeps what a held sync read while a full sync could still need its recommendation.
+    fn hold(&mut self, now: Millis, reading: &Reading, horizon: Millis, exact: bool) {
+        if exact {
+            return;
+        }
+        let mut slot = match self.held.front() {
+            Some((t, _)) if t + horizon < now => self.held.pop_front().expect("front exists").1,
+            _ => self.spare.pop().unwrap_or_default(),
+        };
+        slot.clone_from(reading);
+        self.held.push_back((now, slot));
+    }
+
+    /// Learns from a full sync: widens the proof, or drops it when the sync does not qualify.
+    fn learn(
+        &mut self,
+        key: RestKey,
+        clean: bool,
+        spec: &hpa::HorizontalPodAutoscalerSpec,
+        d: &hpa::Decision,
+        reading: &Reading,
+    ) {
+        let qualifies = clean
+            && !d.rescale
+            && d.proposal.is_some()
+            && d.metric_error.is_none()
+            && matches!(
+                d.reason,
+                hpa::Reason::Tolerance
+                    | hpa::Reason::StabilizationWindow(_)
+                    | hpa::Reason::MinReplicas
+                    | hpa::Reason::MaxReplicas
+                    | hpa::Reason::Policy { .. }
+                    | hpa::Reason::ScaleUpLimit
+                    | hpa::Reason::DesiredWithinRange
+            )
+            && d.metrics.len() == reading.values.len()
+            && reading.values.iter().all(Option::is_some)
+            && d.metrics.iter().all(Result::is_ok);
+        if !qualifies {
+            self.key = None;
+            return;
+        }
+        if self.key != Some(key) {
+            self.key = Some(key);
+            self.upper.clear();
+            self.upper.resize(reading.values.len(), f64::NEG_INFINITY);
+            self.lower.clear();
+            self.lower.resize(reading.values.len(), f64::INFINITY);
+        }
+        let current = d.current_replicas;
+        self.at_min = current == spec.min_replicas_or_default();
+        for (i, (m, v)) in d.metrics.iter().zip(&reading.values).enumerate() {
+            let (Ok(m), Some(v)) = (m, v) else { continue };
+            if m.replicas <= current {
+                self.upper[i] = self.upper[i].max(*v);
+            }
+            if m.replicas >= current {
+                self.lower[i] = self.lower[i].min(*v);
+            }
+        }
+    }
 }
 
 /// The HPA's view of one workload, kept between syncs: the pod list and the metric entries
@@ -267,34 +448,85 @@ fn rebuild_pods(cache: &mut ObservedCache, wl: &Workload, pods: &PodSet, now: Mi
     o.pods_version = cache.version;
 }
 
-/// Builds the HPA's view: the scale subresource, the pod lister, metrics-server and the
-/// custom/external metrics APIs.
-fn observe<'c>(
+/// What one HPA sync reads from the scale subresource and the metrics pipeline (every random
+/// draw happens here), before it is laid out as the HPA's [`Observed`].
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    scrape: Millis,
+    /// CPU of the ready pods over the metrics-server window, cores.
+    cpu_cores: f64,
+    ready: u32,
+    desired: u32,
+    active: u32,
+    /// Per metric of the HPA (in spec order): the value it reports (Resource metrics: CPU cores,
+    /// or 0 for memory, which is constant), `None` when nothing serves it.
+    values: Vec<Option<f64>>,
+}
+
+/// Reads everything a sync of `a` observes at `now` into `out`.
+fn read(
     a: &PodAutoscaler,
     w: usize,
     now: Millis,
     views: Views<'_, '_>,
     rng: &mut StreamRng,
-    cache: &'c mut ObservedCache,
-    values: &mut Vec<(f64, f64)>,
-) -> &'c Observed {
+    trigger_scratch: &mut Vec<(f64, f64)>,
+    out: &mut Reading,
+) {
     let v = views(w);
     let wl = v.workload;
-    if cache.version != Some(v.pods.version()) {
-        rebuild_pods(cache, wl, v.pods, now);
+    out.scrape = last_scrape(now, wl.metrics.scrape_ms);
+    out.cpu_cores = v.history.rates(out.scrape, wl.metrics.resource_window_ms).2;
+    out.ready = v.pods.ready();
+    out.desired = v.pods.desired;
+    out.active = v.pods.active();
+    out.values.clear();
+    if let Some(k) = &a.keda {
+        trigger_values(k, now, views, rng, trigger_scratch);
     }
-    let scrape = last_scrape(now, wl.metrics.scrape_ms);
+    for m in a.hpa.effective_metrics().iter() {
+        let value = match m.type_ {
+            MetricSourceType::Resource | MetricSourceType::ContainerResource => {
+                let name = m.resource.as_ref().map(|r| &r.name).or(m.container_resource.as_ref().map(|r| &r.name));
+                Some(if name.is_some_and(|n| n == "cpu") { out.cpu_cores } else { 0.0 })
+            }
+            _ if a.keda.is_some() => m.external.as_ref().and_then(|ext| {
+                let k = a.keda.as_ref().expect("checked");
+                let name = &ext.metric.name;
+                if name == keda::COMPOSITE_METRIC_NAME {
+                    Some(composite(k, trigger_scratch).unwrap_or(0.0))
+                } else {
+                    trigger_index(&a.hpa, k, name).map(|i| trigger_scratch[i].0)
+                }
+            }),
+            _ => {
+                let name = match m.type_ {
+                    MetricSourceType::Pods => m.pods.as_ref().map(|x| &x.metric.name),
+                    MetricSourceType::Object => m.object.as_ref().map(|x| &x.metric.name),
+                    MetricSourceType::External => m.external.as_ref().map(|x| &x.metric.name),
+                    _ => None,
+                };
+                let signal = name.and_then(|n| a.metric_signals.get(n));
+                signal.map(|signal| read_signal(*signal, now, views, rng))
+            }
+        };
+        out.values.push(value);
+    }
+}
+
+/// Lays out `reading` as the HPA's view: the scale subresource, the pod lister (the cached
+/// pods), metrics-server and the custom/external metrics APIs.
+fn fill<'c>(a: &PodAutoscaler, wl: &Workload, reading: &Reading, cache: &'c mut ObservedCache) -> &'c Observed {
     let window = wl.metrics.resource_window_ms;
-    // CPU of ready pods over the metrics-server window, shared equally among them; starting
-    // pods at idle CPU; each pod's CPU split over its containers by their CPU requests.
-    let (_, _, cpu_cores) = v.history.rates(scrape, window);
-    let per_ready_pod = cpu_cores / v.pods.ready().max(1) as f64;
+    // CPU of ready pods shared equally among them; starting pods at idle CPU; each pod's CPU
+    // split over its containers by their CPU requests.
+    let per_ready_pod = reading.cpu_cores / reading.ready.max(1) as f64;
     let total_cpu_request: f64 = wl.deployment.containers.iter().map(|c| c.1.cpu).sum();
     let observed = &mut cache.observed;
-    observed.spec_replicas = v.pods.desired as i32;
-    observed.status_replicas = v.pods.active() as i32;
+    observed.spec_replicas = reading.desired as i32;
+    observed.status_replicas = reading.active as i32;
     for (m, &is_ready) in observed.resource_metrics.iter_mut().zip(&cache.entry_ready) {
-        m.timestamp_ms = scrape;
+        m.timestamp_ms = reading.scrape;
         m.window_ms = window;
         let cpu = if is_ready { per_ready_pod } else { wl.profile.idle_cpu };
         for (c, (_, r)) in m.containers.iter_mut().zip(&wl.deployment.containers) {
@@ -306,60 +538,51 @@ fn observe<'c>(
     }
     observed.pod_metrics.clear();
     observed.object_metrics.clear();
-    // Custom and external metrics.
-    if let Some(k) = &a.keda {
-        trigger_values(k, now, views, rng, values);
+    let metrics = a.hpa.effective_metrics();
+    let values = metrics.iter().zip(&reading.values);
+    if a.keda.is_some() {
         // The generated HPA's metrics are the same every sync: their entries are kept and
         // only their values rewritten.
         let mut n = 0;
-        for m in &a.hpa.metrics {
-            let Some(ext) = &m.external else { continue };
-            let name = &ext.metric.name;
-            let value = if name == keda::COMPOSITE_METRIC_NAME {
-                composite(k, values).unwrap_or(0.0)
-            } else {
-                match trigger_index(&a.hpa, k, name) {
-                    Some(i) => values[i].0,
-                    None => continue,
-                }
-            };
-            set_external(&mut observed.external_metrics, n, name, milli(value));
+        for (m, value) in values {
+            let (Some(ext), Some(value)) = (&m.external, value) else { continue };
+            set_external(&mut observed.external_metrics, n, &ext.metric.name, milli(*value));
             n += 1;
         }
         observed.external_metrics.truncate(n);
     } else {
         observed.external_metrics.clear();
-        for m in &a.hpa.metrics {
-            let (name, kind) = match m.type_ {
-                MetricSourceType::Pods => (m.pods.as_ref().map(|x| &x.metric.name), 0),
-                MetricSourceType::Object => (m.object.as_ref().map(|x| &x.metric.name), 1),
-                MetricSourceType::External => (m.external.as_ref().map(|x| &x.metric.name), 2),
-                _ => (None, 3),
-            };
-            let Some(name) = name else { continue };
-            let Some(signal) = a.metric_signals.get(name) else { continue };
-            let value = read_signal(*signal, now, views, rng);
-            match kind {
-                0 => {
-                    let running: Vec<String> =
-                        observed.pods.iter().filter(|p| p.phase == PodPhase::Running).map(|p| p.name.clone()).collect();
-                    let per_pod = value / running.len().max(1) as f64;
-                    for pod in &running {
-                        observed.pod_metrics.push(PodMetricValue {
-                            metric: name.clone(),
-                            pod: pod.clone(),
+        for (m, value) in values {
+            let Some(value) = *value else { continue };
+            match m.type_ {
+                MetricSourceType::Pods => {
+                    let Some(x) = &m.pods else { continue };
+                    let running = observed.pods.iter().filter(|p| p.phase == PodPhase::Running);
+                    let per_pod = value / running.clone().count().max(1) as f64;
+                    let entries: Vec<PodMetricValue> = running
+                        .map(|pod| PodMetricValue {
+                            metric: x.metric.name.clone(),
+                            pod: pod.name.clone(),
                             value_milli: milli(per_pod),
-                        });
-                    }
+                        })
+                        .collect();
+                    observed.pod_metrics.extend(entries);
                 }
-                1 => observed.object_metrics.push(ObjectMetricValue {
-                    metric: name.clone(),
-                    object: String::new(),
-                    value_milli: milli(value),
-                }),
-                _ => observed
-                    .external_metrics
-                    .push(ExternalMetricValue { metric: name.clone(), value_milli: milli(value) }),
+                MetricSourceType::Object => {
+                    let Some(x) = &m.object else { continue };
+                    observed.object_metrics.push(ObjectMetricValue {
+                        metric: x.metric.name.clone(),
+                        object: String::new(),
+                        value_milli: milli(value),
+                    });
+                }
+                MetricSourceType::External => {
+                    let Some(x) = &m.external else { continue };
+                    observed
+                        .external_metrics
+                        .push(ExternalMetricValue { metric: x.metric.name.clone(), value_milli: milli(value) });
+                }
+                _ => {}
             }
         }
     }

@@ -123,7 +123,8 @@ struct Live {
     startup_rng: StreamRng,
     history: SignalHistory,
     totals: Totals,
-    controller: Option<ControllerState>,
+    /// Boxed: the state is large and is taken out for each sync.
+    controller: Option<Box<ControllerState>>,
     /// Pods already reported as pending (so each gets one decision row).
     pending_reported: u32,
     step: StepStats,
@@ -221,7 +222,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
                 lanes.add(Lane::new(phase_rng.random_range(0..poll), poll));
                 loops.push(Loop::KedaPoll(w));
             }
-            ControllerState::new(scenario.hpa, streams.stream(&format!("controller-readings/{}", wl.name)))
+            Box::new(ControllerState::new(scenario.hpa, streams.stream(&format!("controller-readings/{}", wl.name))))
         });
         let horizon = 30 * crate::engine::MINUTE;
         let mut reads = vec![w];
@@ -477,7 +478,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
     // Only a rescale is logged; the decision stays in the controller state for reuse.
-    let rescale = decision.rescale.then(|| (decision.desired_replicas.max(0) as u32, decision.to_string()));
+    let rescale = decision.filter(|d| d.rescale).map(|d| (d.desired_replicas.max(0) as u32, d.to_string()));
     live[w].controller = Some(state);
     if let Some((to, reason)) = rescale {
         world.decisions.push(Decision {

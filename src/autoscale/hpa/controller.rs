@@ -385,27 +385,10 @@ impl HpaController {
             d.limit = Limit::TooFewReplicas { min };
             min
         } else {
-            let params = self.calc_params(spec, now_ms);
-            let cache = &mut self.cache;
-            let MetricsOutcome { per_metric, replicas, chosen, first_error } =
-                metrics::compute_replicas_for_metrics_labelled(
-                    std::mem::take(&mut d.metrics),
-                    &spec.effective_metrics(),
-                    current,
-                    observed.status_replicas,
-                    observed,
-                    &params,
-                    &mut self.scratch.0,
-                    |i, m| cache.labels(i, m),
-                );
-            d.metrics = per_metric;
-            d.metric_error = first_error;
-            d.chosen_metric = chosen;
-            let Some(proposal) = replicas else {
+            let Some(proposal) = self.propose(spec, observed, now_ms, d) else {
                 d.reason = Reason::InvalidMetric;
                 return;
             };
-            let proposal = proposal.max(0);
             d.proposal = Some(proposal);
             self.normalize(spec, d, current, proposal, min, max, now_ms)
         };
@@ -418,6 +401,87 @@ impl HpaController {
         }
         if matches!(d.reason, Reason::DesiredWithinRange) {
             d.reason = self.summarize(d);
+        }
+    }
+
+    /// What the metrics propose at `now_ms`, before stabilization and limits: the step of a
+    /// sync that reads `observed` (None when no metric is valid). Fills `d.metrics`,
+    /// `d.chosen_metric` and `d.metric_error`; records nothing.
+    pub fn propose(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        observed: &Observed,
+        now_ms: u64,
+        d: &mut Decision,
+    ) -> Option<i32> {
+        let params = self.calc_params(spec, now_ms);
+        let cache = &mut self.cache;
+        let MetricsOutcome { per_metric, replicas, chosen, first_error } =
+            metrics::compute_replicas_for_metrics_labelled(
+                std::mem::take(&mut d.metrics),
+                &spec.effective_metrics(),
+                observed.spec_replicas,
+                observed.status_replicas,
+                observed,
+                &params,
+                &mut self.scratch.0,
+                |i, m| cache.labels(i, m),
+            );
+        d.metrics = per_metric;
+        d.metric_error = first_error;
+        d.chosen_metric = chosen;
+        replicas.map(|r| r.max(0))
+    }
+
+    /// Records `proposal` in the recommendation history exactly as a sync at `now_ms` that
+    /// reaches stabilization would (same slot reuse), without deciding anything. For a caller
+    /// that has proved the sync keeps `current` replicas: see `sim::controllers::Rest`.
+    pub fn record_recommendation(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        current: i32,
+        proposal: i32,
+        now_ms: u64,
+    ) {
+        let default_window = self.config.downscale_stabilization_ms;
+        let recs = self.state.recommendations.get_or_insert_with(Vec::new);
+        match &spec.behavior {
+            None => {
+                normalize::stabilize_recommendation(recs, proposal, default_window, now_ms);
+            }
+            Some(b) => {
+                let rules = self.cache.behavior(b, (default_window / 1000) as i32);
+                normalize::stabilize_with_behavior(
+                    recs,
+                    current,
+                    proposal,
+                    rules.scale_up.stabilization_window_seconds,
+                    rules.scale_down.stabilization_window_seconds,
+                    now_ms,
+                );
+            }
+        }
+    }
+
+    /// Sets the value of the recommendation recorded at `timestamp_ms`, if it is still kept.
+    pub fn amend_recommendation(&mut self, timestamp_ms: u64, replicas: i32) {
+        let recs = self.state.recommendations.iter_mut().flatten();
+        for r in recs.filter(|r| r.timestamp_ms == timestamp_ms) {
+            r.replicas = replicas;
+        }
+    }
+
+    /// How long a recorded recommendation can still be read: the longest stabilization window.
+    pub fn recommendation_horizon_ms(&mut self, spec: &HorizontalPodAutoscalerSpec) -> u64 {
+        let default_window = self.config.downscale_stabilization_ms;
+        match &spec.behavior {
+            None => default_window,
+            Some(b) => {
+                let rules = self.cache.behavior(b, (default_window / 1000) as i32);
+                let longest =
+                    rules.scale_up.stabilization_window_seconds.max(rules.scale_down.stabilization_window_seconds);
+                longest.max(0) as u64 * 1000
+            }
         }
     }
 
