@@ -49,7 +49,7 @@ pub struct ControllerState {
 impl ControllerState {
     /// A controller of an object that has been running before the simulation starts: its
     /// last activity is the start, so KEDA honours the cooldown instead of scaling to zero at once.
-    pub fn new(config: hpa::HpaConfig, rng: StreamRng) -> Self {
+    pub fn new(config: hpa::HpaConfig, rng: StreamRng, prove_rest: bool) -> Self {
         ControllerState {
             hpa: HpaController::new(config),
             last_active: Some(0),
@@ -59,7 +59,7 @@ impl ControllerState {
             readings: Vec::new(),
             decision: hpa::Decision::default(),
             reading: Reading::default(),
-            rest: Rest::default(),
+            rest: Rest { enabled: prove_rest, ..Rest::default() },
             scratch: hpa::Decision::default(),
         }
     }
@@ -280,6 +280,7 @@ struct RestKey {
 /// it was exact (some metric proposed the current count).
 #[derive(Default)]
 pub struct Rest {
+    enabled: bool,
     key: Option<RestKey>,
     at_min: bool,
     upper: Vec<f64>,
@@ -295,7 +296,7 @@ impl Rest {
     /// Whether a sync that read `reading` keeps the replicas; if so, whether its proposal is
     /// exactly the current count (else it is at most that, at minReplicas).
     fn covers(&self, key: RestKey, reading: &Reading) -> Option<bool> {
-        if self.key != Some(key) || reading.values.len() != self.upper.len() {
+        if !self.enabled || self.key != Some(key) || reading.values.len() != self.upper.len() {
             return None;
         }
         let mut exact = false;
@@ -619,4 +620,133 @@ fn composite(k: &crate::model::autoscaling::KedaObject, values: &[(f64, f64)]) -
     let env: std::collections::BTreeMap<String, Option<f64>> =
         k.object.spec.triggers.iter().zip(values).filter_map(|(t, v)| t.name.clone().map(|n| (n, Some(v.0)))).collect();
     formula.eval_number(&env).ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::RngStreams;
+    use crate::model::{Overrides, load_scenario_with};
+    use crate::sim::signals::Totals;
+
+    const MANIFESTS: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: NAME}}
+  template:
+    metadata: {labels: {app: NAME}}
+    spec:
+      containers:
+        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: NAME}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}
+  minReplicas: 2
+  maxReplicas: 30
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+BEHAVIOR"#;
+
+    const BEHAVIOR: &str = "  behavior:\n    scaleUp:\n      stabilizationWindowSeconds: 60\n      \
+                            policies: [{type: Pods, value: 2, periodSeconds: 30}]\n    scaleDown:\n      \
+                            stabilizationWindowSeconds: 120\n";
+
+    /// Two HPAs on CPU, one with stabilization windows on both sides, one on the legacy path.
+    fn scenario(dir: &std::path::Path) -> crate::model::Scenario {
+        let manifests = [
+            MANIFESTS.replace("NAME", "windows").replace("BEHAVIOR", BEHAVIOR),
+            MANIFESTS.replace("NAME", "legacy").replace("BEHAVIOR", ""),
+        ]
+        .join("---\n");
+        std::fs::write(dir.join("manifests.yaml"), manifests).unwrap();
+        std::fs::write(dir.join("trace.csv"), "time,rps\n2026-07-04T00:00:00Z,10\n2026-07-05T00:00:00Z,10\n").unwrap();
+        let service = "{concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}";
+        let text = format!(
+            "kind: Scenario\nname: rest\nstart: 2026-07-04T00:00:00Z\nduration: 1d\nmanifests: [manifests.yaml]\n\
+             traces:\n  t: {{file: trace.csv, values: rate}}\nslo: {{latency: 300ms, target: 0.99}}\n\
+             cluster:\n  nodes:\n    - {{pool: general, count: 8, allocatable: {{cpu: 15800m, memory: 60Gi, pods: 110}}}}\n\
+             workloads:\n  windows:\n    traffic: {{trace: t}}\n    service: {service}\n  \
+             legacy:\n    traffic: {{trace: t}}\n    service: {service}\n"
+        );
+        std::fs::write(dir.join("scenario.yaml"), text).unwrap();
+        load_scenario_with(&dir.join("scenario.yaml"), &Overrides::default()).unwrap()
+    }
+
+    /// The recommendations a sync at `now` or later can still read.
+    fn readable(state: &ControllerState, horizon: Millis, now: Millis) -> Vec<(u64, i32)> {
+        let recs = state.hpa.state.recommendations.iter().flatten();
+        recs.filter(|r| r.timestamp_ms + horizon >= now).map(|r| (r.timestamp_ms, r.replicas)).collect()
+    }
+
+    /// Two controllers read the same wandering CPU: one may hold syncs, the other syncs fully.
+    /// Every full sync of the first decides as the second does, and leaves every recommendation
+    /// a later sync can read with the same value: held syncs were given their real proposals.
+    #[test]
+    fn held_syncs_leave_the_controller_as_full_syncs_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = scenario(dir.path());
+        for wl in &scenario.workloads {
+            let a = wl.autoscaler.as_ref().expect("both workloads have an HPA");
+            let streams = RngStreams::new(5, "rest", 0);
+            let mut fast = ControllerState::new(scenario.hpa, streams.stream("fast"), true);
+            let mut slow = ControllerState::new(scenario.hpa, streams.stream("slow"), false);
+            let horizon = slow.hpa.recommendation_horizon_ms(&a.hpa);
+            let mut pods = PodSet::default();
+            let mut history = SignalHistory::new(30 * 60_000);
+            let mut totals = Totals::default();
+            let (mut cores, mut x) = (0.4_f64, 0x2545_f491_4f6c_dd1d_u64);
+            let (mut held, mut rescales) = (0, 0);
+            let set_replicas = |pods: &mut PodSet, n: u32, now: Millis| {
+                while pods.active() < n {
+                    let id = pods.create(now);
+                    let p = pods.get_mut(id).unwrap();
+                    p.bound_at = Some(now);
+                    p.state = PodState::Ready { since: now };
+                }
+                while pods.active() > n {
+                    let id = pods.pods.last().unwrap().id;
+                    pods.remove(id);
+                }
+                pods.desired = n;
+            };
+            set_replicas(&mut pods, 2, 0);
+            for k in 1..5_000u64 {
+                let now = k * 15_000;
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let u = (x % 1_000) as f64 / 1_000.0;
+                // A slow walk with bursts: long quiet stretches below the threshold, crossings.
+                cores = (cores + (u - 0.5) * 0.2).clamp(0.05, 6.0);
+                let burst = if k % 211 < 6 { 4.0 } else { 1.0 };
+                totals.cpu_seconds += cores * burst * 15.0;
+                history.record(now, totals);
+                let views = |_: usize| View { workload: wl, pods: &pods, history: &history, backlog: 0.0 };
+                let fast_decision = hpa_sync(a, &mut fast, 0, now, &views).cloned();
+                let slow_decision = hpa_sync(a, &mut slow, 0, now, &views).expect("never held").clone();
+                match fast_decision {
+                    None => {
+                        held += 1;
+                        assert!(!slow_decision.rescale, "a held sync at {now} ms kept replicas a full sync changed");
+                    }
+                    Some(d) => {
+                        assert_eq!(d, slow_decision, "decision at {now} ms");
+                        assert_eq!(readable(&fast, horizon, now), readable(&slow, horizon, now), "at {now} ms");
+                    }
+                }
+                if slow_decision.rescale {
+                    rescales += 1;
+                    set_replicas(&mut pods, slow_decision.desired_replicas as u32, now);
+                }
+            }
+            assert!(held > 500, "{}: syncs held: {held}", wl.name);
+            assert!(rescales > 10, "{}: rescales: {rescales}", wl.name);
+        }
+    }
 }

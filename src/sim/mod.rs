@@ -13,8 +13,8 @@ mod signals;
 
 pub use pods::{Pod, PodSet, PodState};
 pub use result::{
-    Decision, LatencySummary, NodeLife, NodeSample, RunResult, Series, SpikeSummary, Unschedulable, WorkloadResult,
-    WorkloadSummary,
+    Decision, LatencySummary, NodeLife, NodeSample, RunResult, RunStats, Series, SpikeSummary, Unschedulable,
+    WorkloadResult, WorkloadSummary,
 };
 pub use signals::{SignalHistory, Totals};
 
@@ -154,10 +154,31 @@ struct World<'a> {
     pending_created: u64,
     /// Workloads no node could ever take.
     unschedulable: Vec<Unschedulable>,
+    stats: RunStats,
+}
+
+/// How a run may compute (never what it computes).
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Let an HPA sync that is proved to keep the replicas only record its recommendation
+    /// ([`controllers::Rest`]). Exact: turning it off only makes runs slower; tests do, to show
+    /// that results are the same.
+    pub prove_rest: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { prove_rest: true }
+    }
 }
 
 /// Runs `scenario` with `seed` (the scenario's own seed unless overridden).
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
+    run_with(scenario, seed, RunOptions::default())
+}
+
+/// [`run`] with explicit [`RunOptions`].
+pub fn run_with(scenario: &Scenario, seed: Option<u64>, options: RunOptions) -> Result<RunResult> {
     let seed = seed.unwrap_or(scenario.seed);
     let streams = RngStreams::new(seed, &scenario.name, 0);
     let duration = scenario.duration_ms;
@@ -173,6 +194,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
         draining: std::collections::BTreeSet::new(),
         pending_created: 0,
         unschedulable: Vec::new(),
+        stats: RunStats::default(),
         pod_infos: scenario.workloads.iter().map(|wl| crate::cluster::pod_info(&wl.deployment, &wl.name)).collect(),
     };
     let mut lanes = LaneSet::new();
@@ -222,7 +244,8 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
                 lanes.add(Lane::new(phase_rng.random_range(0..poll), poll));
                 loops.push(Loop::KedaPoll(w));
             }
-            Box::new(ControllerState::new(scenario.hpa, streams.stream(&format!("controller-readings/{}", wl.name))))
+            let rng = streams.stream(&format!("controller-readings/{}", wl.name));
+            Box::new(ControllerState::new(scenario.hpa, rng, options.prove_rest))
         });
         let horizon = 30 * crate::engine::MINUTE;
         let mut reads = vec![w];
@@ -333,6 +356,7 @@ pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
     let mut result =
         RunResult::assemble(scenario, seed, workloads, total_latency, world.decisions, node_samples, node_lives);
     result.unschedulable = world.unschedulable;
+    result.stats = world.stats;
     Ok(result)
 }
 
@@ -477,6 +501,8 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     }
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
+    world.stats.hpa_syncs += 1;
+    world.stats.hpa_syncs_held += u64::from(decision.is_none());
     // Only a rescale is logged; the decision stays in the controller state for reuse.
     let rescale = decision.filter(|d| d.rescale).map(|d| (d.desired_replicas.max(0) as u32, d.to_string()));
     live[w].controller = Some(state);

@@ -132,6 +132,17 @@ pub struct RunResult {
     pub node_lives: Vec<NodeLife>,
     /// Workloads whose pods no node autoscaler could place, first time and why.
     pub unschedulable: Vec<Unschedulable>,
+    /// How the run computed (not what): for benchmarks and the tests of exact shortcuts.
+    pub stats: RunStats,
+}
+
+/// Counts of how a run computed its result.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// HPA syncs, including the held ones.
+    pub hpa_syncs: u64,
+    /// HPA syncs proved to keep the replicas, which only recorded their recommendation.
+    pub hpa_syncs_held: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -296,6 +307,7 @@ impl RunResult {
             nodes,
             node_lives,
             unschedulable: Vec::new(),
+            stats: RunStats::default(),
         }
     }
 }

@@ -1,0 +1,137 @@
+//! The run's exact shortcuts change how fast it computes, never what: with and without them,
+//! every decision, time series and node is the same. Each test also checks that the shortcut
+//! was taken, so it cannot pass by never firing.
+
+use std::path::Path;
+
+use capsim::model::{Overrides, load_scenario_with};
+use capsim::sim::{RunOptions, RunResult, run_with};
+
+fn assert_same(a: &RunResult, b: &RunResult) {
+    assert_eq!(a.decisions.len(), b.decisions.len(), "number of decisions");
+    for (x, y) in a.decisions.iter().zip(&b.decisions) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a.workloads.len(), b.workloads.len());
+    for (x, y) in a.workloads.iter().zip(&b.workloads) {
+        assert_eq!(x.series, y.series, "time series of {}", x.name);
+        assert_eq!(x.summary, y.summary, "summary of {}", x.name);
+    }
+    assert_eq!(a.total_latency_ms, b.total_latency_ms);
+    assert_eq!(a.nodes, b.nodes);
+    assert_eq!(a.node_lives, b.node_lives);
+}
+
+/// Runs `path` with and without rest proofs; returns (held syncs, syncs, scale decisions).
+fn compare(path: &Path, duration: &str) -> (u64, u64, usize) {
+    let overrides = Overrides { duration: Some(duration.into()), ..Overrides::default() };
+    let scenario = load_scenario_with(path, &overrides).unwrap();
+    let fast = run_with(&scenario, None, RunOptions { prove_rest: true }).unwrap();
+    let slow = run_with(&scenario, None, RunOptions { prove_rest: false }).unwrap();
+    assert_eq!(slow.stats.hpa_syncs_held, 0);
+    assert_eq!(fast.stats.hpa_syncs, slow.stats.hpa_syncs);
+    assert_same(&fast, &slow);
+    let scales = fast.decisions.iter().filter(|d| d.action == "scale").count();
+    (fast.stats.hpa_syncs_held, fast.stats.hpa_syncs, scales)
+}
+
+/// The full example over its 10× spike (day 11): HPAs with and without `behavior`, KEDA's
+/// generated HPAs, Karpenter moving pods around.
+#[test]
+fn bundled_example_over_its_spike_is_the_same_with_rest_proofs() {
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo");
+    let (held, syncs, scales) = compare(&models.join("scenario.yaml"), "12d");
+    assert!(held * 2 > syncs, "most syncs of the example are held: {held} of {syncs}");
+    assert!(scales > 1_000, "the run scales often: {scales}");
+}
+
+const MANIFESTS: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: NAME}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: NAME}}
+  template:
+    metadata: {labels: {app: NAME}}
+    spec:
+      terminationGracePeriodSeconds: 5
+      containers:
+        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: NAME}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}
+  minReplicas: 2
+  maxReplicas: 30
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
+BEHAVIOR"#;
+
+/// Scale-up and scale-down stabilization windows read the recommendations of held syncs (their
+/// values, not just their count), so this HPA shows whether held syncs record the right ones.
+const BEHAVIOR: &str = r#"  behavior:
+    scaleUp:
+      stabilizationWindowSeconds: 60
+      policies: [{type: Pods, value: 2, periodSeconds: 30}]
+    scaleDown:
+      stabilizationWindowSeconds: 120
+      policies: [{type: Percent, value: 50, periodSeconds: 30}]
+"#;
+
+/// A noisy trace that wanders around and across the HPAs' thresholds, with bursts.
+fn wandering_trace() -> String {
+    let mut out = String::from("time,rps\n");
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut level = 60.0_f64;
+    for minute in 0..=720 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let u = (x % 10_000) as f64 / 10_000.0;
+        level = (level + (u - 0.5) * 30.0).clamp(10.0, 400.0);
+        let burst = if minute % 97 < 4 { 3.0 } else { 1.0 };
+        let (h, m) = (minute / 60, minute % 60);
+        out.push_str(&format!("2026-07-04T{h:02}:{m:02}:00Z,{:.1}\n", level * burst));
+    }
+    out
+}
+
+#[test]
+fn stabilization_windows_read_the_same_recommendations_with_rest_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifests = [
+        MANIFESTS.replace("NAME", "windows").replace("BEHAVIOR", BEHAVIOR),
+        MANIFESTS.replace("NAME", "legacy").replace("BEHAVIOR", ""),
+    ]
+    .join("---\n");
+    std::fs::write(dir.path().join("manifests.yaml"), manifests).unwrap();
+    std::fs::write(dir.path().join("trace.csv"), wandering_trace()).unwrap();
+    let scenario = r#"kind: Scenario
+name: windows
+start: 2026-07-04T00:00:00Z
+duration: 12h
+seed: 11
+output_step: 1m
+manifests: [manifests.yaml]
+traces:
+  t: {file: trace.csv, values: rate}
+slo: {latency: 300ms, target: 0.99}
+cluster:
+  nodes:
+    - {pool: general, count: 8, allocatable: {cpu: 15800m, memory: 60Gi, pods: 110}}
+workloads:
+  windows:
+    traffic: {trace: t}
+    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
+  legacy:
+    traffic: {trace: t, scale: 0.7}
+    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
+"#;
+    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
+    let (held, syncs, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    assert!(held > syncs / 10, "some syncs are held: {held} of {syncs}");
+    assert!(scales > 20, "both HPAs scale up and down: {scales}");
+}
