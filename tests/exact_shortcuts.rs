@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use capsim::model::{Overrides, load_scenario_with};
-use capsim::sim::{RunOptions, RunResult, run_with};
+use capsim::sim::{RunResult, RunStats, Shortcuts, run_with};
 
 fn assert_same(a: &RunResult, b: &RunResult) {
     assert_eq!(a.decisions.len(), b.decisions.len(), "number of decisions");
@@ -22,26 +22,31 @@ fn assert_same(a: &RunResult, b: &RunResult) {
     assert_eq!(a.node_lives, b.node_lives);
 }
 
-/// Runs `path` with and without rest proofs; returns (held syncs, syncs, scale decisions).
-fn compare(path: &Path, duration: &str) -> (u64, u64, usize) {
+/// Runs `path` with and without the shortcuts; returns the fast run's stats and its number of
+/// scale decisions.
+fn compare(path: &Path, duration: &str) -> (RunStats, usize) {
     let overrides = Overrides { duration: Some(duration.into()), ..Overrides::default() };
     let scenario = load_scenario_with(path, &overrides).unwrap();
-    let fast = run_with(&scenario, None, RunOptions { prove_rest: true }).unwrap();
-    let slow = run_with(&scenario, None, RunOptions { prove_rest: false }).unwrap();
-    assert_eq!(slow.stats.hpa_syncs_held, 0);
+    let fast = run_with(&scenario, None, Shortcuts::default()).unwrap();
+    let slow = run_with(&scenario, None, Shortcuts::none()).unwrap();
+    assert_eq!((slow.stats.hpa_syncs_held, slow.stats.keda_polls_skipped), (0, 0));
     assert_eq!(fast.stats.hpa_syncs, slow.stats.hpa_syncs);
+    assert_eq!(fast.stats.keda_polls, slow.stats.keda_polls);
     assert_same(&fast, &slow);
     let scales = fast.decisions.iter().filter(|d| d.action == "scale").count();
-    (fast.stats.hpa_syncs_held, fast.stats.hpa_syncs, scales)
+    (fast.stats, scales)
 }
 
 /// The full example over its 10× spike (day 11): HPAs with and without `behavior`, KEDA's
-/// generated HPAs, Karpenter moving pods around.
+/// generated HPAs (three of them with inert polls), Karpenter moving pods around.
 #[test]
 fn bundled_example_over_its_spike_is_the_same_with_rest_proofs() {
     let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/plugilo");
-    let (held, syncs, scales) = compare(&models.join("scenario.yaml"), "12d");
+    let (stats, scales) = compare(&models.join("scenario.yaml"), "12d");
+    let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held * 2 > syncs, "most syncs of the example are held: {held} of {syncs}");
+    let (skipped, polls) = (stats.keda_polls_skipped, stats.keda_polls);
+    assert!(skipped * 4 > polls, "web, search and image polls are inert: {skipped} of {polls}");
     assert!(scales > 1_000, "the run scales often: {scales}");
 }
 
@@ -131,7 +136,8 @@ workloads:
     service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
 "#;
     std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
-    let (held, syncs, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    let (stats, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held > syncs / 10, "some syncs are held: {held} of {syncs}");
     assert!(scales > 20, "both HPAs scale up and down: {scales}");
 }

@@ -148,6 +148,23 @@ pub struct PollOutcome {
     pub values: Vec<f64>,
 }
 
+/// Whether a KEDA poll can be skipped because nothing would see it. The executor only scales to
+/// or from zero or idle, or up to minReplicaCount, and reads the last activity only for the
+/// cooldown to zero or idle. With minReplicaCount ≥ 1, no idleReplicaCount, no paused-replicas
+/// and the replicas at or above the minimum, none of that can happen. With triggers that read
+/// deterministic signals (no queue-length draws), skipping the poll leaves every later reading
+/// the same.
+pub fn keda_poll_is_inert(a: &PodAutoscaler, desired: u32) -> bool {
+    let Some(k) = &a.keda else { return false };
+    let spec = &k.object.spec;
+    let min = spec.min_replica_count.unwrap_or(0);
+    min >= 1
+        && i64::from(desired) >= i64::from(min)
+        && spec.idle_replica_count.is_none()
+        && k.object.paused_replicas().is_none()
+        && k.signals.iter().all(|s| !matches!(s, Signal::QueueLength { .. } | Signal::KafkaLag { .. }))
+}
+
 /// One KEDA poll (`pollingInterval`): activation 0↔1 and cooldown to zero or idle.
 pub fn keda_poll(
     a: &PodAutoscaler,

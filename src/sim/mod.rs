@@ -154,31 +154,42 @@ struct World<'a> {
     pending_created: u64,
     /// Workloads no node could ever take.
     unschedulable: Vec<Unschedulable>,
+    shortcuts: Shortcuts,
     stats: RunStats,
 }
 
-/// How a run may compute (never what it computes).
+/// Exact shortcuts a run may take: they change how fast it computes, never what.
 #[derive(Debug, Clone, Copy)]
-pub struct RunOptions {
+pub struct Shortcuts {
     /// Let an HPA sync that is proved to keep the replicas only record its recommendation
     /// ([`controllers::Rest`]). Exact: turning it off only makes runs slower; tests do, to show
     /// that results are the same.
     pub prove_rest: bool,
+    /// Skip a KEDA poll that can change nothing and draws nothing
+    /// ([`controllers::keda_poll_is_inert`]). Exact, like `prove_rest`.
+    pub skip_inert_polls: bool,
 }
 
-impl Default for RunOptions {
+impl Shortcuts {
+    /// Every shortcut off: the reference the shortcuts are tested against.
+    pub fn none() -> Self {
+        Shortcuts { prove_rest: false, skip_inert_polls: false }
+    }
+}
+
+impl Default for Shortcuts {
     fn default() -> Self {
-        RunOptions { prove_rest: true }
+        Shortcuts { prove_rest: true, skip_inert_polls: true }
     }
 }
 
 /// Runs `scenario` with `seed` (the scenario's own seed unless overridden).
 pub fn run(scenario: &Scenario, seed: Option<u64>) -> Result<RunResult> {
-    run_with(scenario, seed, RunOptions::default())
+    run_with(scenario, seed, Shortcuts::default())
 }
 
-/// [`run`] with explicit [`RunOptions`].
-pub fn run_with(scenario: &Scenario, seed: Option<u64>, options: RunOptions) -> Result<RunResult> {
+/// [`run`] with explicit [`Shortcuts`].
+pub fn run_with(scenario: &Scenario, seed: Option<u64>, shortcuts: Shortcuts) -> Result<RunResult> {
     let seed = seed.unwrap_or(scenario.seed);
     let streams = RngStreams::new(seed, &scenario.name, 0);
     let duration = scenario.duration_ms;
@@ -194,6 +205,7 @@ pub fn run_with(scenario: &Scenario, seed: Option<u64>, options: RunOptions) -> 
         draining: std::collections::BTreeSet::new(),
         pending_created: 0,
         unschedulable: Vec::new(),
+        shortcuts,
         stats: RunStats::default(),
         pod_infos: scenario.workloads.iter().map(|wl| crate::cluster::pod_info(&wl.deployment, &wl.name)).collect(),
     };
@@ -245,7 +257,7 @@ pub fn run_with(scenario: &Scenario, seed: Option<u64>, options: RunOptions) -> 
                 loops.push(Loop::KedaPoll(w));
             }
             let rng = streams.stream(&format!("controller-readings/{}", wl.name));
-            Box::new(ControllerState::new(scenario.hpa, rng, options.prove_rest))
+            Box::new(ControllerState::new(scenario.hpa, rng, shortcuts.prove_rest))
         });
         let horizon = 30 * crate::engine::MINUTE;
         let mut reads = vec![w];
@@ -526,6 +538,12 @@ fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis
     for i in 0..live[w].reads.len() {
         let r = live[w].reads[i];
         catch_up(&world.scenario.workloads[r], &mut live[r], now);
+    }
+    // After the catch-up, so the integration steps (and every float) stay the same.
+    world.stats.keda_polls += 1;
+    if world.shortcuts.skip_inert_polls && controllers::keda_poll_is_inert(a, live[w].pods.desired) {
+        world.stats.keda_polls_skipped += 1;
+        return;
     }
     let mut state = live[w].controller.take().expect("a KEDA lane has a controller");
     let outcome = controllers::keda_poll(a, &mut state, w, now, &|r| view(world.scenario, live, r));

@@ -143,6 +143,10 @@ pub struct RunStats {
     pub hpa_syncs: u64,
     /// HPA syncs proved to keep the replicas, which only recorded their recommendation.
     pub hpa_syncs_held: u64,
+    /// KEDA polls, including the skipped ones.
+    pub keda_polls: u64,
+    /// KEDA polls skipped as inert.
+    pub keda_polls_skipped: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
