@@ -222,9 +222,14 @@ pub fn hpa_sync<'s>(
     let held = state.rest.covers(key, &reading);
     if let Some(exact) = held {
         let current = v.pods.desired as i32;
-        state.hpa.record_recommendation(&a.hpa, current, current, now);
-        let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
-        state.rest.hold(now, &reading, horizon, exact);
+        // The real proposal when known (exact, or between two values seen to propose the same),
+        // else a stand-in to be fixed up.
+        let known = if exact { Some(current) } else { state.rest.known_proposal(&reading) };
+        state.hpa.record_recommendation(&a.hpa, current, known.unwrap_or(current), now);
+        if known.is_none() {
+            let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
+            state.rest.hold(now, &reading, horizon);
+        }
     } else {
         give_held_recommendations(a, state, v.workload, now);
         if state.observed.version != Some(v.pods.version()) {
@@ -258,6 +263,7 @@ fn give_held_recommendations(a: &PodAutoscaler, state: &mut ControllerState, wl:
         debug_assert!(proposal.is_some(), "a held sync's metrics were valid when it was held");
         if let Some(p) = proposal {
             state.hpa.amend_recommendation(*t, p);
+            state.rest.learn_points(&state.scratch, reading);
         }
     }
     state.rest.spare.extend(held.drain(..).map(|(_, r)| r));
@@ -294,7 +300,8 @@ struct RestKey {
 /// the current count, the limits apply only to a change, and minReplicas is the floor. Such a
 /// sync only records its recommendation. Its value is first a stand-in (the current count) and
 /// is set to the real proposal, from what the sync read, before a full sync can read it, unless
-/// it was exact (some metric proposed the current count).
+/// it is known at once: exact (some metric proposed the current count), or each metric's value
+/// lies between two values seen to give it the same proposal.
 #[derive(Default)]
 pub struct Rest {
     enabled: bool,
@@ -302,6 +309,9 @@ pub struct Rest {
     at_min: bool,
     upper: Vec<f64>,
     lower: Vec<f64>,
+    /// Per metric, (value, that metric's proposal) seen under the current key, by value: a value
+    /// between two that proposed the same count proposes it too.
+    points: Vec<Vec<(f64, i32)>>,
     /// Syncs held since the last full sync whose stand-in may differ from their proposal: when,
     /// and what they read.
     held: std::collections::VecDeque<(Millis, Reading)>,
@@ -328,16 +338,46 @@ impl Rest {
     }
 
     /// Keeps what a held sync read while a full sync could still need its recommendation.
-    fn hold(&mut self, now: Millis, reading: &Reading, horizon: Millis, exact: bool) {
-        if exact {
-            return;
-        }
+    fn hold(&mut self, now: Millis, reading: &Reading, horizon: Millis) {
         let mut slot = match self.held.front() {
             Some((t, _)) if t + horizon < now => self.held.pop_front().expect("front exists").1,
             _ => self.spare.pop().unwrap_or_default(),
         };
         slot.clone_from(reading);
         self.held.push_back((now, slot));
+    }
+
+    /// The proposal of a sync that read `reading`, when every metric's value lies between (or
+    /// on) two values already seen to give that metric the same proposal.
+    fn known_proposal(&self, reading: &Reading) -> Option<i32> {
+        let mut proposal = 0;
+        for (v, points) in reading.values.iter().zip(&self.points) {
+            let v = (*v)?;
+            let i = points.partition_point(|(x, _)| *x < v);
+            let above = points.get(i)?;
+            if above.0 != v && points.get(i.checked_sub(1)?)?.1 != above.1 {
+                return None;
+            }
+            proposal = proposal.max(above.1);
+        }
+        Some(proposal)
+    }
+
+    /// Adds the per-metric proposals of `d` (a full sync or a fix-up under the current key) to
+    /// the known points.
+    fn learn_points(&mut self, d: &hpa::Decision, reading: &Reading) {
+        const MAX_POINTS: usize = 64;
+        if self.key.is_none() || d.metrics.len() != self.points.len() {
+            return;
+        }
+        for ((m, v), points) in d.metrics.iter().zip(&reading.values).zip(&mut self.points) {
+            let (Ok(m), Some(v)) = (m, v) else { continue };
+            let i = points.partition_point(|(x, _)| x < v);
+            if points.get(i).is_some_and(|(x, _)| x == v) || points.len() >= MAX_POINTS {
+                continue;
+            }
+            points.insert(i, (*v, m.replicas));
+        }
     }
 
     /// Learns from a full sync: widens the proof, or drops it when the sync does not qualify.
@@ -376,7 +416,10 @@ impl Rest {
             self.upper.resize(reading.values.len(), f64::NEG_INFINITY);
             self.lower.clear();
             self.lower.resize(reading.values.len(), f64::INFINITY);
+            self.points.iter_mut().for_each(Vec::clear);
+            self.points.resize(reading.values.len(), Vec::new());
         }
+        self.learn_points(d, reading);
         let current = d.current_replicas;
         self.at_min = current == spec.min_replicas_or_default();
         for (i, (m, v)) in d.metrics.iter().zip(&reading.values).enumerate() {
