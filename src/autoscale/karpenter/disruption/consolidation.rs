@@ -199,9 +199,19 @@ pub fn multi_node(input: &DisruptionInput) -> Option<Command> {
 /// [`multi_node`] with the templates prepared by the caller.
 pub fn multi_node_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
     let all = get_candidates(input, true);
-    let mut budgets = budgets_for(input, Reason::Underutilized);
+    multi_node_from(input, templates, &all, budgets_for(input, Reason::Underutilized))
+}
+
+/// [`multi_node_with`] over the candidates and Underutilized budgets the caller computed (a
+/// disruption pass shares them with single-node consolidation).
+pub fn multi_node_from(
+    input: &DisruptionInput,
+    templates: &Templates,
+    all: &[Candidate],
+    mut budgets: BTreeMap<String, u32>,
+) -> Option<Command> {
     let mut picked: Vec<&Candidate> = Vec::new();
-    for c in &all {
+    for c in all {
         let left = budgets.get_mut(&input.nodepools[c.pool].name)?;
         if *left == 0 || input.nodes[c.node].pods.is_empty() {
             continue;
@@ -267,8 +277,18 @@ pub fn single_node(input: &DisruptionInput) -> Option<Command> {
 
 /// [`single_node`] with the templates prepared by the caller.
 pub fn single_node_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
-    let cands = single_node_order(get_candidates(input, true));
     let budgets = budgets_for(input, Reason::Underutilized);
+    single_node_from(input, templates, get_candidates(input, true), &budgets)
+}
+
+/// [`single_node_with`] over the candidates and Underutilized budgets the caller computed.
+pub fn single_node_from(
+    input: &DisruptionInput,
+    templates: &Templates,
+    candidates: Vec<Candidate>,
+    budgets: &BTreeMap<String, u32>,
+) -> Option<Command> {
+    let cands = single_node_order(candidates);
     for c in &cands {
         if budgets.get(&input.nodepools[c.pool].name).copied().unwrap_or(0) == 0 {
             continue;

@@ -166,7 +166,11 @@ pub fn disrupt(input: &DisruptionInput) -> Option<Command> {
 /// [`disrupt`] with the NodePools' templates prepared by the caller (they are fixed for a run).
 pub fn disrupt_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
     emptiness(input).or_else(|| {
-        consolidation::multi_node_with(input, templates).or_else(|| consolidation::single_node_with(input, templates))
+        // Both consolidation methods start from the same candidates and budgets.
+        let candidates = candidates::get_candidates(input, true);
+        let budgets = consolidation::budgets_for(input, Reason::Underutilized);
+        consolidation::multi_node_from(input, templates, &candidates, budgets.clone())
+            .or_else(|| consolidation::single_node_from(input, templates, candidates, &budgets))
     })
 }
 
