@@ -50,41 +50,9 @@ fn bundled_example_over_its_spike_is_the_same_with_rest_proofs() {
     assert!(scales > 1_000, "the run scales often: {scales}");
 }
 
-const MANIFESTS: &str = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: NAME}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: NAME}}
-  template:
-    metadata: {labels: {app: NAME}}
-    spec:
-      terminationGracePeriodSeconds: 5
-      containers:
-        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: NAME}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}
-  minReplicas: 2
-  maxReplicas: 30
-  metrics:
-    - type: Resource
-      resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
-BEHAVIOR"#;
-
-/// Scale-up and scale-down stabilization windows read the recommendations of held syncs (their
-/// values, not just their count), so this HPA shows whether held syncs record the right ones.
-const BEHAVIOR: &str = r#"  behavior:
-    scaleUp:
-      stabilizationWindowSeconds: 60
-      policies: [{type: Pods, value: 2, periodSeconds: 30}]
-    scaleDown:
-      stabilizationWindowSeconds: 120
-      policies: [{type: Percent, value: 50, periodSeconds: 30}]
-"#;
+/// Two CPU HPAs: `windows` with scale-up and scale-down stabilization windows, `legacy`
+/// without behavior.
+const MANIFESTS: &str = include_str!("fixtures/windows-and-legacy-hpas.yaml");
 
 /// A noisy trace that wanders around and across the HPAs' thresholds, with bursts.
 fn wandering_trace() -> String {
@@ -107,12 +75,7 @@ fn wandering_trace() -> String {
 #[test]
 fn stabilization_windows_read_the_same_recommendations_with_rest_proofs() {
     let dir = tempfile::tempdir().unwrap();
-    let manifests = [
-        MANIFESTS.replace("NAME", "windows").replace("BEHAVIOR", BEHAVIOR),
-        MANIFESTS.replace("NAME", "legacy").replace("BEHAVIOR", ""),
-    ]
-    .join("---\n");
-    std::fs::write(dir.path().join("manifests.yaml"), manifests).unwrap();
+    std::fs::write(dir.path().join("manifests.yaml"), MANIFESTS).unwrap();
     std::fs::write(dir.path().join("trace.csv"), wandering_trace()).unwrap();
     let scenario = r#"kind: Scenario
 name: windows

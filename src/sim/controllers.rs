@@ -689,42 +689,11 @@ mod tests {
     use crate::model::{Overrides, load_scenario_with};
     use crate::sim::signals::Totals;
 
-    const MANIFESTS: &str = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: NAME}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: NAME}}
-  template:
-    metadata: {labels: {app: NAME}}
-    spec:
-      containers:
-        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: NAME}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: NAME}
-  minReplicas: 2
-  maxReplicas: 30
-  metrics:
-    - type: Resource
-      resource: {name: cpu, target: {type: Utilization, averageUtilization: 60}}
-BEHAVIOR"#;
-
-    const BEHAVIOR: &str = "  behavior:\n    scaleUp:\n      stabilizationWindowSeconds: 60\n      \
-                            policies: [{type: Pods, value: 2, periodSeconds: 30}]\n    scaleDown:\n      \
-                            stabilizationWindowSeconds: 120\n";
+    const MANIFESTS: &str = include_str!("../../tests/fixtures/windows-and-legacy-hpas.yaml");
 
     /// Two HPAs on CPU, one with stabilization windows on both sides, one on the legacy path.
     fn scenario(dir: &std::path::Path) -> crate::model::Scenario {
-        let manifests = [
-            MANIFESTS.replace("NAME", "windows").replace("BEHAVIOR", BEHAVIOR),
-            MANIFESTS.replace("NAME", "legacy").replace("BEHAVIOR", ""),
-        ]
-        .join("---\n");
-        std::fs::write(dir.join("manifests.yaml"), manifests).unwrap();
+        std::fs::write(dir.join("manifests.yaml"), MANIFESTS).unwrap();
         std::fs::write(dir.join("trace.csv"), "time,rps\n2026-07-04T00:00:00Z,10\n2026-07-05T00:00:00Z,10\n").unwrap();
         let service = "{concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}";
         let text = format!(

@@ -162,11 +162,11 @@ struct World<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct Shortcuts {
     /// Let an HPA sync that is proved to keep the replicas only record its recommendation
-    /// ([`controllers::Rest`]). Exact: turning it off only makes runs slower; tests do, to show
+    /// (`sim::controllers::Rest`). Exact: turning it off only makes runs slower; tests do, to show
     /// that results are the same.
     pub prove_rest: bool,
     /// Skip a KEDA poll that can change nothing and draws nothing
-    /// ([`controllers::keda_poll_is_inert`]). Exact, like `prove_rest`.
+    /// (`sim::controllers::keda_poll_is_inert`). Exact, like `prove_rest`.
     pub skip_inert_polls: bool,
 }
 

@@ -248,6 +248,43 @@ impl fmt::Display for Decision {
     }
 }
 
+/// Stabilizes `proposal` and records it (the legacy window, or `behavior`'s two windows), as a
+/// sync does; also returns the resolved behavior, if any, for the rate limits that follow.
+fn stabilize<'c>(
+    config: &HpaConfig,
+    cache: &'c mut SpecCache,
+    recs: &mut Vec<Recommendation>,
+    spec: &HorizontalPodAutoscalerSpec,
+    current: i32,
+    proposal: i32,
+    now_ms: u64,
+) -> (i32, Stabilization, Option<&'c ResolvedBehavior>) {
+    let default_window = config.downscale_stabilization_ms;
+    match &spec.behavior {
+        None => {
+            let s = normalize::stabilize_recommendation(recs, proposal, default_window, now_ms);
+            let why = if s != proposal {
+                Stabilization::ScaleDownStabilized { window_seconds: (default_window / 1000) as i32 }
+            } else {
+                Stabilization::None
+            };
+            (s, why, None)
+        }
+        Some(b) => {
+            let rules = cache.behavior(b, (default_window / 1000) as i32);
+            let (s, why) = normalize::stabilize_with_behavior(
+                recs,
+                current,
+                proposal,
+                rules.scale_up.stabilization_window_seconds,
+                rules.scale_down.stabilization_window_seconds,
+                now_ms,
+            );
+            (s, why, Some(rules))
+        }
+    }
+}
+
 /// What a controller derives from its spec, rendered once and reused for as long as the spec
 /// stays the same (a sync runs every 15 s of a simulated year; re-rendering labels and
 /// re-resolving behavior defaults each time was most of its allocations). Not state: it never
@@ -443,24 +480,8 @@ impl HpaController {
         proposal: i32,
         now_ms: u64,
     ) {
-        let default_window = self.config.downscale_stabilization_ms;
         let recs = self.state.recommendations.get_or_insert_with(Vec::new);
-        match &spec.behavior {
-            None => {
-                normalize::stabilize_recommendation(recs, proposal, default_window, now_ms);
-            }
-            Some(b) => {
-                let rules = self.cache.behavior(b, (default_window / 1000) as i32);
-                normalize::stabilize_with_behavior(
-                    recs,
-                    current,
-                    proposal,
-                    rules.scale_up.stabilization_window_seconds,
-                    rules.scale_down.stabilization_window_seconds,
-                    now_ms,
-                );
-            }
-        }
+        stabilize(&self.config, &mut self.cache, recs, spec, current, proposal, now_ms);
     }
 
     /// Sets the value of the recommendation recorded at `timestamp_ms`, if it is still kept.
@@ -497,52 +518,30 @@ impl HpaController {
         now_ms: u64,
     ) -> i32 {
         let recs = self.state.recommendations.get_or_insert_with(Vec::new);
-        let (stabilized, stabilization, (desired, limit)) = match &spec.behavior {
-            None => {
-                let s =
-                    normalize::stabilize_recommendation(recs, proposal, self.config.downscale_stabilization_ms, now_ms);
-                let why = if s != proposal {
-                    Stabilization::ScaleDownStabilized {
-                        window_seconds: (self.config.downscale_stabilization_ms / 1000) as i32,
-                    }
-                } else {
-                    Stabilization::None
-                };
-                let conv = normalize::convert_desired_replicas_with_rules(
+        let (stabilized, stabilization, rules) =
+            stabilize(&self.config, &mut self.cache, recs, spec, current, proposal, now_ms);
+        let (desired, limit) = match rules {
+            None => normalize::convert_desired_replicas_with_rules(
+                current,
+                stabilized,
+                min,
+                max,
+                self.config.scale_up_limit_factor,
+                self.config.scale_up_limit_minimum,
+            ),
+            Some(rules) => normalize::convert_desired_replicas_with_behavior_rate(
+                &RateArgs {
+                    scale_up: &rules.scale_up,
+                    scale_down: &rules.scale_down,
+                    min_replicas: min,
+                    max_replicas: max,
                     current,
-                    s,
-                    min,
-                    max,
-                    self.config.scale_up_limit_factor,
-                    self.config.scale_up_limit_minimum,
-                );
-                (s, why, conv)
-            }
-            Some(b) => {
-                let rules = self.cache.behavior(b, (self.config.downscale_stabilization_ms / 1000) as i32);
-                let (s, why) = normalize::stabilize_with_behavior(
-                    recs,
-                    current,
-                    proposal,
-                    rules.scale_up.stabilization_window_seconds,
-                    rules.scale_down.stabilization_window_seconds,
-                    now_ms,
-                );
-                let conv = normalize::convert_desired_replicas_with_behavior_rate(
-                    &RateArgs {
-                        scale_up: &rules.scale_up,
-                        scale_down: &rules.scale_down,
-                        min_replicas: min,
-                        max_replicas: max,
-                        current,
-                        desired: s,
-                    },
-                    &self.state.scale_up_events,
-                    &self.state.scale_down_events,
-                    now_ms,
-                );
-                (s, why, conv)
-            }
+                    desired: stabilized,
+                },
+                &self.state.scale_up_events,
+                &self.state.scale_down_events,
+                now_ms,
+            ),
         };
         d.stabilized = Some(stabilized);
         d.stabilization = stabilization;
