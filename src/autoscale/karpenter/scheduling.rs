@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use super::instance_types::{InstanceType, Resources, satisfies_min_values};
+use super::instance_types::{CapacityType, InstanceType, Resources, satisfies_min_values};
 use super::labels;
 use super::nodepool::{Limits, NodePool, Taint, Toleration, tolerates_all};
 use super::requirements::Requirements;
@@ -178,35 +178,101 @@ struct Template {
     reqs: Requirements,
     types: Vec<usize>,
     overhead: Resources,
+    ladder: Vec<LadderStep>,
 }
 
 /// The NodePools' NodeClaim templates in weight order, each with its requirements, DaemonSet
 /// overhead and the instance types that could carry it. They depend only on the pools, the
 /// catalogue and the DaemonSets, so a caller simulating many times prepares them once.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Templates(Vec<Template>);
+pub struct Templates {
+    templates: Vec<Template>,
+}
 
 impl Templates {
     pub fn new(nodepools: &[NodePool], catalog: &[InstanceType], daemonsets: &[Pod]) -> Templates {
         let all: Vec<usize> = (0..catalog.len()).collect();
-        Templates(
-            order_by_weight(nodepools)
-                .into_iter()
-                .map(|pi| {
-                    let np = &nodepools[pi];
-                    let reqs = np.template_requirements();
-                    let overhead = daemonsets
-                        .iter()
-                        .filter(|d| {
-                            tolerates_all(&np.taints, &d.tolerations) && reqs.compatible(&d.requirements, true).is_ok()
-                        })
-                        .fold(Resources::default(), |acc, d| acc.add(&d.requests));
-                    let types = filter_types(&all, catalog, &reqs, &overhead);
-                    Template { pool: pi, reqs, types, overhead }
-                })
-                .collect(),
-        )
+        let templates = order_by_weight(nodepools)
+            .into_iter()
+            .map(|pi| {
+                let np = &nodepools[pi];
+                let reqs = np.template_requirements();
+                let overhead = daemonsets
+                    .iter()
+                    .filter(|d| {
+                        tolerates_all(&np.taints, &d.tolerations) && reqs.compatible(&d.requirements, true).is_ok()
+                    })
+                    .fold(Resources::default(), |acc, d| acc.add(&d.requests));
+                let types = filter_types(&all, catalog, &reqs, &overhead);
+                let ladder = price_ladder(&types, catalog, &reqs, &overhead);
+                Template { pool: pi, reqs, types, overhead, ladder }
+            })
+            .collect();
+        Templates { templates }
     }
+
+    /// Whether one new NodeClaim for `pods`, priced below `price`, could hold `requests` besides
+    /// its DaemonSets (without spot offerings unless `spot`). A cheap necessary condition, for
+    /// callers that then run the simulation: only pools whose taints and requirements some pod
+    /// accepts count, and each type is priced by its cheapest offering the pool allows, which a
+    /// NodeClaim's narrowed requirements can only raise.
+    pub fn could_fit_below(
+        &self,
+        nodepools: &[NodePool],
+        pods: &[&Pod],
+        price: f64,
+        requests: &Resources,
+        spot: bool,
+    ) -> bool {
+        self.templates.iter().any(|t| {
+            let takes_some = pods.iter().any(|p| {
+                tolerates_all(&nodepools[t.pool].taints, &p.tolerations)
+                    && t.reqs.compatible(&p.requirements, true).is_ok()
+            });
+            takes_some
+                && t.ladder
+                    .iter()
+                    .take_while(|step| step.cheapest < price)
+                    .any(|step| (spot || step.cheapest_not_spot < price) && requests.fits_in(&step.room))
+        })
+    }
+}
+
+/// One instance type of a template, for [`Templates::could_fit_below`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LadderStep {
+    /// Its cheapest available offering the template allows, and the cheapest that is not spot
+    /// (infinite if none).
+    cheapest: f64,
+    cheapest_not_spot: f64,
+    /// Allocatable left after the template's DaemonSets.
+    room: Resources,
+}
+
+/// The template's types as ladder steps, cheapest first.
+fn price_ladder(
+    types: &[usize],
+    catalog: &[InstanceType],
+    reqs: &Requirements,
+    overhead: &Resources,
+) -> Vec<LadderStep> {
+    let mut ladder: Vec<LadderStep> = types
+        .iter()
+        .filter_map(|&i| {
+            let it = &catalog[i];
+            let offerings = || it.compatible_offerings(reqs);
+            Some(LadderStep {
+                cheapest: offerings().map(|o| o.price).reduce(f64::min)?,
+                cheapest_not_spot: offerings()
+                    .filter(|o| o.capacity_type != CapacityType::Spot)
+                    .map(|o| o.price)
+                    .fold(f64::INFINITY, f64::min),
+                room: it.allocatable().saturating_sub(overhead),
+            })
+        })
+        .collect();
+    ladder.sort_by(|a, b| a.cheapest.total_cmp(&b.cheapest));
+    ladder
 }
 
 /// Instance types compatible with `reqs`, with an available compatible offering and room for `requests`.
@@ -325,7 +391,7 @@ pub fn solve(
         }
         // c. a new NodeClaim from the first template that can take it.
         let mut reasons = Vec::new();
-        for t in &templates.0 {
+        for t in &templates.templates {
             let np = &nodepools[t.pool];
             let Some((cpu, mem, _)) = remaining(&np.limits, &usage[t.pool]) else {
                 reasons.push(format!("nodepool {:?}: limits exceeded", np.name));
@@ -358,7 +424,7 @@ pub fn solve(
                 Err(e) => reasons.push(format!("nodepool {:?}: {e}", np.name)),
             }
         }
-        if templates.0.is_empty() {
+        if templates.templates.is_empty() {
             reasons.push("no nodepools".to_string());
         }
         result.unschedulable.push((pi, reasons.join("; ")));

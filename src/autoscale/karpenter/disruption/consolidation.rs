@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use super::budgets::{BudgetNode, Reason, budget_mapping};
 use super::candidates::{Candidate, get_candidates};
 use super::{ClusterNode, Command, DisruptionInput, Method};
-use crate::autoscale::karpenter::instance_types::{CapacityType, InstanceType, satisfies_min_values};
+use crate::autoscale::karpenter::instance_types::{CapacityType, InstanceType, Resources, satisfies_min_values};
 use crate::autoscale::karpenter::labels;
+use crate::autoscale::karpenter::nodepool::tolerates_all;
 use crate::autoscale::karpenter::requirements::{Operator, Requirement, Requirements};
 use crate::autoscale::karpenter::scheduling::{Claim, ExistingNode, Pod, PoolUsage, Solution, Templates, solve};
 
@@ -56,6 +57,35 @@ pub fn simulate<'a>(input: &DisruptionInput<'a>, templates: &Templates, candidat
     let pods: Vec<&'a Pod> = candidates.iter().flat_map(|c| nodes[c.node].pods.iter()).collect();
     let solution = solve(input.nodepools, input.instance_types, templates, &existing, &usage, &pods);
     Simulation { solution, pods }
+}
+
+/// Whether `candidates` provably cannot be consolidated: their pods need more than the other
+/// nodes they could run on have free, pooled, and no one NodeClaim cheaper than the candidates
+/// could carry the rest. Each step relaxes the simulation (free room is pooled across nodes,
+/// limits and minValues are ignored, each type is priced by its cheapest offering its pool
+/// allows), so when this says `true`, [`consolidate`] would return an error, and the methods
+/// skip the simulation.
+fn provably_stuck(input: &DisruptionInput, templates: &Templates, candidates: &[&Candidate]) -> bool {
+    let pods: Vec<&Pod> = candidates.iter().flat_map(|c| &input.nodes[c.node].pods).collect();
+    let need = pods.iter().fold(Resources::default(), |acc, p| acc.add(&p.requests));
+    let free = input
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| !n.marked_for_deletion && !candidates.iter().any(|c| c.node == *i))
+        .filter(|(_, n)| {
+            pods.iter().any(|p| tolerates_all(&n.taints, &p.tolerations) && p.requirements.matches_labels(&n.labels))
+        })
+        .fold(Resources::default(), |acc, (_, n)| acc.add(&n.allocatable.saturating_sub(&n.requested())));
+    if need.fits_in(&free) {
+        return false;
+    }
+    // Spot candidates without SpotToSpotConsolidation can only be replaced by a claim that
+    // excludes spot.
+    let all_spot = candidates.iter().all(|c| input.nodes[c.node].capacity_type == Some(CapacityType::Spot));
+    let spot = input.spot_to_spot || !all_spot;
+    let price: f64 = candidates.iter().map(|c| c.price).sum();
+    !templates.could_fit_below(input.nodepools, &pods, price, &need.saturating_sub(&free), spot)
 }
 
 /// The pools' NodeClaim templates for `input` (what [`simulate`] needs).
@@ -228,8 +258,9 @@ pub fn multi_node_from(
     while lo <= hi {
         let mid = (lo + hi) / 2;
         let prefix = &picked[..=mid];
-        let cmd = consolidate(input, templates, prefix, Method::MultiNodeConsolidation)
-            .ok()
+        let cmd = (!provably_stuck(input, templates, prefix))
+            .then(|| consolidate(input, templates, prefix, Method::MultiNodeConsolidation).ok())
+            .flatten()
             .and_then(|mut cmd| filter_out_same_instance_type(input, &mut cmd, prefix).then_some(cmd));
         match cmd {
             Some(cmd) => {
@@ -296,6 +327,9 @@ pub fn single_node_from(
         if input.nodes[c.node].pods.is_empty() {
             continue;
         }
+        if provably_stuck(input, templates, &[c]) {
+            continue;
+        }
         if let Ok(cmd) = consolidate(input, templates, &[c], Method::SingleNodeConsolidation) {
             return Some(cmd);
         }
@@ -310,4 +344,132 @@ pub fn single_node_reason(input: &DisruptionInput, node: &str) -> Option<String>
         return Some("not a consolidation candidate".into());
     };
     compute_consolidation(input, &[c], Method::SingleNodeConsolidation).err()
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::autoscale::karpenter::disruption::Budget;
+    use crate::autoscale::karpenter::instance_types::{Offering, with_azure_labels};
+    use crate::autoscale::karpenter::nodepool::{NodePool, Taint, TaintEffect, Toleration};
+
+    /// Four sizes with on-demand and spot offerings (prices in the Dsv5 ratios).
+    fn catalog() -> Vec<InstanceType> {
+        [(2, 0.096), (4, 0.192), (8, 0.384), (16, 0.768)]
+            .into_iter()
+            .map(|(cpu, od)| {
+                with_azure_labels(
+                    InstanceType::new(format!("Standard_D{cpu}s_v5"), cpu * 1000, cpu * (4 << 30), 110, "amd64")
+                        .with_offering(Offering::new("z1", CapacityType::OnDemand, od))
+                        .with_offering(Offering::new("z1", CapacityType::Spot, od * 0.2)),
+                )
+            })
+            .collect()
+    }
+
+    fn spot_taint() -> Taint {
+        Taint { key: "spot".into(), value: None, effect: TaintEffect::NoSchedule }
+    }
+
+    /// An on-demand pool and a tainted spot pool, both consolidating at once.
+    fn pools() -> Vec<NodePool> {
+        let pool = |name: &str, ct: CapacityType| {
+            let mut p = NodePool::new(name)
+                .with_budgets(vec![Budget::nodes("100%")])
+                .with_requirement(Requirement::new(labels::CAPACITY_TYPE, Operator::In, [ct.as_str()]));
+            p.consolidate_after_ms = Some(0);
+            p
+        };
+        vec![pool("general", CapacityType::OnDemand), pool("spot", CapacityType::Spot).with_taint(spot_taint())]
+    }
+
+    /// (spot pool?, instance type, pods as (cpu, memory GiB, tolerates spot)).
+    type NodeSpec = (bool, usize, Vec<(u64, u64, bool)>);
+
+    fn cluster(specs: &[NodeSpec], pools: &[NodePool], catalog: &[InstanceType]) -> Vec<ClusterNode> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, (spot, it, pods))| {
+                let (pool, ct) =
+                    if *spot { (&pools[1], CapacityType::Spot) } else { (&pools[0], CapacityType::OnDemand) };
+                let pods = pods
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &(cpu, gib, tolerates))| {
+                        let p = Pod::new(format!("p{i}-{j}"), cpu, gib << 30);
+                        if tolerates {
+                            p.with_toleration(Toleration { key: Some("spot".into()), value: None, effect: None })
+                        } else {
+                            p
+                        }
+                    })
+                    .collect();
+                ClusterNode::launched(&format!("n{i}"), pool, &catalog[*it], "z1", ct, 0).with_pods(pods)
+            })
+            .collect()
+    }
+
+    fn node_spec() -> impl Strategy<Value = NodeSpec> {
+        (any::<bool>(), 0usize..4, prop::collection::vec((100u64..3000, 0u64..6, any::<bool>()), 0..6))
+    }
+
+    proptest! {
+        /// The bound only skips simulations that fail: whenever it says stuck, consolidating
+        /// the same candidates (one node, or several) returns an error.
+        #[test]
+        fn a_provably_stuck_candidate_set_never_consolidates(
+            specs in prop::collection::vec(node_spec(), 1..6),
+            spot_to_spot in any::<bool>(),
+        ) {
+            let (catalog, pools) = (catalog(), pools());
+            let nodes = cluster(&specs, &pools, &catalog);
+            let input = DisruptionInput {
+                now_ms: 1_000,
+                nodepools: &pools,
+                instance_types: &catalog,
+                nodes: &nodes,
+                daemonsets: &[],
+                spot_to_spot,
+            };
+            let templates = templates(&input);
+            let candidates = get_candidates(&input, true);
+            let singles = candidates.iter().map(std::slice::from_ref);
+            let all: Vec<&Candidate> = candidates.iter().collect();
+            let prefixes = (2..=all.len()).map(|n| &all[..n]);
+            for set in singles.map(|s| s.iter().collect::<Vec<_>>()).chain(prefixes.map(<[_]>::to_vec)) {
+                if provably_stuck(&input, &templates, &set) {
+                    let outcome = consolidate(&input, &templates, &set, Method::SingleNodeConsolidation);
+                    prop_assert!(outcome.is_err(), "skipped a consolidation that succeeds: {outcome:?}");
+                }
+            }
+        }
+    }
+
+    /// The bound does fire: a full on-demand node next to another full one cannot move, and a
+    /// half-empty one next to room can.
+    #[test]
+    fn the_bound_skips_a_stuck_node_and_keeps_a_movable_one() {
+        let (catalog, pools) = (catalog(), pools());
+        let full = vec![(1800, 2, false), (1800, 2, false), (1800, 2, false), (1800, 2, false)];
+        let nodes = cluster(&[(false, 2, full.clone()), (false, 2, full)], &pools, &catalog);
+        let input = DisruptionInput {
+            now_ms: 1_000,
+            nodepools: &pools,
+            instance_types: &catalog,
+            nodes: &nodes,
+            daemonsets: &[],
+            spot_to_spot: false,
+        };
+        let templates = templates(&input);
+        let candidates = get_candidates(&input, true);
+        assert!(provably_stuck(&input, &templates, &[&candidates[0]]));
+        let nodes = cluster(&[(false, 2, vec![(500, 1, false)]), (false, 2, vec![(500, 1, false)])], &pools, &catalog);
+        let input = DisruptionInput { nodes: &nodes, ..input };
+        let candidates = get_candidates(&input, true);
+        assert!(!provably_stuck(&input, &templates, &[&candidates[0]]));
+        assert!(consolidate(&input, &templates, &[&candidates[0]], Method::SingleNodeConsolidation).is_ok());
+    }
 }
