@@ -206,12 +206,12 @@ impl InstanceType {
 
 /// Sorts by cheapest compatible offering price (types without one last), ties by name: upstream
 /// `InstanceTypes.OrderByPrice`, made deterministic.
-pub fn order_by_price(types: &mut [InstanceType], reqs: &Requirements) {
-    types.sort_by(|a, b| {
-        let pa = a.cheapest_offering(reqs).map_or(f64::MAX, |o| o.price);
-        let pb = b.cheapest_offering(reqs).map_or(f64::MAX, |o| o.price);
-        pa.total_cmp(&pb).then_with(|| a.name.cmp(&b.name))
-    });
+pub fn order_by_price(types: &mut Vec<InstanceType>, reqs: &Requirements) {
+    // Each type's price is found once (a comparison sort would look it up O(log n) times).
+    let mut keyed: Vec<(f64, InstanceType)> =
+        types.drain(..).map(|it| (it.cheapest_offering(reqs).map_or(f64::MAX, |o| o.price), it)).collect();
+    keyed.sort_by(|(pa, a), (pb, b)| pa.total_cmp(pb).then_with(|| a.name.cmp(&b.name)));
+    types.extend(keyed.into_iter().map(|(_, it)| it));
 }
 
 /// Checks `minValues`: returns how many leading types (in the given order) are needed to satisfy

@@ -8,13 +8,15 @@ use super::{Command, DisruptionInput, Method};
 
 /// The empty nodes to delete now, in disruption-cost order, or `None`.
 pub fn emptiness(input: &DisruptionInput) -> Option<Command> {
+    let mut empty = get_candidates(input, false);
+    empty.retain(|c| input.nodes[c.node].pods.is_empty());
+    if empty.is_empty() {
+        return None; // most passes: no budget to look up
+    }
     let mut budgets = budgets_for(input, Reason::Empty);
     let mut names = Vec::new();
-    for c in get_candidates(input, false) {
+    for c in empty {
         let n = &input.nodes[c.node];
-        if !n.pods.is_empty() {
-            continue;
-        }
         let Some(left) = budgets.get_mut(&input.nodepools[c.pool].name) else { continue };
         if *left == 0 {
             continue;
