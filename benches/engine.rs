@@ -1,5 +1,10 @@
 //! Engine throughput on the classic hold model: a queue kept at N pending events, each step
 //! pops the earliest and schedules one new event a random increment later.
+
+// The allocator the capsim binary runs with (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 
 use capsim::engine::{EventQueue, RngStreams};

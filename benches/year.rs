@@ -3,6 +3,11 @@
 //! with its HPAs and ScaledObjects on fixed nodes, and the full example (pod autoscaling and
 //! Karpenter with consolidation and spot evictions). Billing is measured with the run outputs
 //! (`capsim run`), not here.
+
+// The allocator the capsim binary runs with (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::path::Path;
 
