@@ -51,6 +51,8 @@ fn deletion_rank(p: &Pod, now: Millis) -> (u8, u8, u8, u32, std::cmp::Reverse<u6
     (scheduled, running, ready, ready_bucket, std::cmp::Reverse(p.id))
 }
 
+/// A workload's pods. Change them only through the methods (`create`, `get_mut`, `remove`):
+/// they bump the version that observers and the cached counts rely on.
 #[derive(Debug, Clone, Default)]
 pub struct PodSet {
     pub pods: Vec<Pod>,
@@ -58,6 +60,9 @@ pub struct PodSet {
     pub desired: u32,
     /// Bumped on every change to any pod, so observers can tell when their copy is stale.
     version: u64,
+    /// (version, ready, active) as last counted: the counts are read at every integration step
+    /// and sync, far more often than a pod changes, and counting walks every pod.
+    counts: std::cell::Cell<Option<(u64, u32, u32)>>,
 }
 
 impl PodSet {
@@ -65,8 +70,21 @@ impl PodSet {
         self.pods.iter().filter(|p| f(&p.state)).count() as u32
     }
 
+    /// (ready, active), counted once per version.
+    fn counts(&self) -> (u32, u32) {
+        match self.counts.get() {
+            Some((v, ready, active)) if v == self.version => (ready, active),
+            _ => {
+                let ready = self.count(|s| matches!(s, PodState::Ready { .. }));
+                let active = self.pods.iter().filter(|p| p.is_active()).count() as u32;
+                self.counts.set(Some((self.version, ready, active)));
+                (ready, active)
+            }
+        }
+    }
+
     pub fn ready(&self) -> u32 {
-        self.count(|s| matches!(s, PodState::Ready { .. }))
+        self.counts().0
     }
 
     pub fn pending(&self) -> u32 {
@@ -74,7 +92,7 @@ impl PodSet {
     }
 
     pub fn active(&self) -> u32 {
-        self.pods.iter().filter(|p| p.is_active()).count() as u32
+        self.counts().1
     }
 
     /// Creates a pod (Pending) and returns its id.
