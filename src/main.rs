@@ -1,5 +1,5 @@
 // mimalloc: the simulation allocates many small, short-lived buffers (scheduling simulations,
-// decision rows); glibc's allocator was 5-7 % of a simulated year.
+// decision rows); glibc's allocator was 5-10 % of a simulated year.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -412,6 +412,22 @@ mod tests {
             .collect()
     }
 
+    fn input<'a>(
+        pools: &'a [NodePool],
+        catalog: &'a [InstanceType],
+        nodes: &'a [ClusterNode],
+        spot_to_spot: bool,
+    ) -> DisruptionInput<'a> {
+        DisruptionInput {
+            now_ms: 1_000,
+            nodepools: pools,
+            instance_types: catalog,
+            nodes,
+            daemonsets: &[],
+            spot_to_spot,
+        }
+    }
+
     fn node_spec() -> impl Strategy<Value = NodeSpec> {
         (any::<bool>(), 0usize..4, prop::collection::vec((100u64..3000, 0u64..6, any::<bool>()), 0..6))
     }
@@ -426,14 +442,7 @@ mod tests {
         ) {
             let (catalog, pools) = (catalog(), pools());
             let nodes = cluster(&specs, &pools, &catalog);
-            let input = DisruptionInput {
-                now_ms: 1_000,
-                nodepools: &pools,
-                instance_types: &catalog,
-                nodes: &nodes,
-                daemonsets: &[],
-                spot_to_spot,
-            };
+            let input = input(&pools, &catalog, &nodes, spot_to_spot);
             let templates = templates(&input);
             let candidates = get_candidates(&input, true);
             let singles = candidates.iter().map(std::slice::from_ref);
@@ -455,14 +464,7 @@ mod tests {
         let (catalog, pools) = (catalog(), pools());
         let full = vec![(1800, 2, false), (1800, 2, false), (1800, 2, false), (1800, 2, false)];
         let nodes = cluster(&[(false, 2, full.clone()), (false, 2, full)], &pools, &catalog);
-        let input = DisruptionInput {
-            now_ms: 1_000,
-            nodepools: &pools,
-            instance_types: &catalog,
-            nodes: &nodes,
-            daemonsets: &[],
-            spot_to_spot: false,
-        };
+        let input = input(&pools, &catalog, &nodes, false);
         let templates = templates(&input);
         let candidates = get_candidates(&input, true);
         assert!(provably_stuck(&input, &templates, &[&candidates[0]]));
