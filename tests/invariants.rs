@@ -42,6 +42,37 @@ proptest! {
         }
     }
 
+    /// What readers evaluate in closed form between checkpoints (`FluidQueue::growth`) is what
+    /// advancing the queue adds, at every instant of every step: served, arrived, CPU and the
+    /// backlog, through fills, drains, lost pods and capacity changes.
+    #[test]
+    fn fluid_growth_is_what_advance_adds(
+        concurrency in 1u32..32,
+        service_ms in 1.0f64..2_000.0,
+        timeout_ms in 100.0f64..600_000.0,
+        queued in any::<bool>(),
+        steps in prop::collection::vec((0.0f64..5_000.0, 0u32..40, 1u64..120_000, 0.0f64..1.0), 1..40),
+    ) {
+        let p = profile(concurrency, service_ms, timeout_ms, queued);
+        let mut q = FluidQueue::new();
+        let mut hist = LatencyHistogram::new();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        for (lambda, pods, dt, cut) in steps {
+            let load = Load { lambda, pods, slo_ms: 500.0 };
+            let g = q.growth(&p, load);
+            // Part of the step, on a copy: a reader in the middle of it.
+            let part = ((dt as f64 * cut) as u64).max(1);
+            let mut probe = q.clone();
+            let mut s = StepStats::default();
+            probe.advance(&p, load, part, &mut s, &mut hist);
+            let (arrived, served, cpu) = g.after(part as f64 / 1000.0);
+            prop_assert!(close(arrived, s.arrived) && close(served, s.served) && close(cpu, s.cpu_seconds),
+                "after {part} ms: closed form {:?}, advance {:?}", (arrived, served, cpu), s);
+            prop_assert!(close(g.backlog_after(part as f64 / 1000.0), probe.backlog()));
+            q.advance(&p, load, dt, &mut StepStats::default(), &mut hist);
+        }
+    }
+
     /// The same at request level, exactly (whole requests).
     #[test]
     fn request_level_conserves_requests(

@@ -11,6 +11,7 @@ use rand_distr::{Distribution, Poisson};
 use crate::engine::{Millis, StreamRng};
 use crate::model::Workload;
 use crate::model::autoscaling::{PodAutoscaler, Signal};
+use crate::traffic::Growth;
 
 use super::pods::{PodSet, PodState};
 use super::signals::{SignalHistory, last_scrape};
@@ -20,7 +21,26 @@ pub struct View<'a> {
     pub workload: &'a Workload,
     pub pods: &'a PodSet,
     pub history: &'a SignalHistory,
+    /// How the workload moves after its last checkpoint, when known in closed form (the fluid
+    /// model); else the workload has been brought forward to the reader's instant.
+    pub open: Option<Growth>,
+    /// The backlog at the last checkpoint.
     pub backlog: f64,
+}
+
+impl View<'_> {
+    /// Mean (arrivals/s, served/s, CPU cores) over [to - window, to].
+    fn rates(&self, to: Millis, window: Millis) -> (f64, f64, f64) {
+        self.history.rates(to, window, self.open.as_ref())
+    }
+
+    /// The backlog at `now`.
+    fn backlog_at(&self, now: Millis) -> f64 {
+        match &self.open {
+            Some(g) => g.backlog_after(now.saturating_sub(self.history.last_time()) as f64 / 1000.0),
+            None => self.backlog,
+        }
+    }
 }
 
 /// Any workload's view, built on demand (a sync reads one or two of a run's workloads).
@@ -75,7 +95,7 @@ pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut 
         Signal::DemandRps { workload, window_ms } | Signal::ServedRps { workload, window_ms } => {
             let v = views(workload);
             let at = last_scrape(now, v.workload.metrics.scrape_ms);
-            let (arrived, served, _) = v.history.rates(at, window_ms.max(1_000));
+            let (arrived, served, _) = v.rates(at, window_ms.max(1_000));
             if matches!(signal, Signal::DemandRps { .. }) { arrived } else { served }
         }
         Signal::QueueLength { workload } | Signal::KafkaLag { workload, .. } => {
@@ -94,8 +114,8 @@ pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut 
 
 /// Mean number of messages waiting plus being processed (Little's law for the ones in service).
 fn queue_length(v: &View<'_>, now: Millis) -> f64 {
-    let (_, served, _) = v.history.rates(now, 1_000);
-    v.backlog + served * v.workload.profile.service_ms / 1000.0
+    let (_, served, _) = v.rates(now, 1_000);
+    v.backlog_at(now) + served * v.workload.profile.service_ms / 1000.0
 }
 
 fn milli(v: f64) -> i64 {
@@ -537,7 +557,7 @@ fn read(
     let v = views(w);
     let wl = v.workload;
     out.scrape = last_scrape(now, wl.metrics.scrape_ms);
-    out.cpu_cores = v.history.rates(out.scrape, wl.metrics.resource_window_ms).2;
+    out.cpu_cores = v.rates(out.scrape, wl.metrics.resource_window_ms).2;
     out.ready = v.pods.ready();
     out.desired = v.pods.desired;
     out.active = v.pods.active();
@@ -755,8 +775,8 @@ mod tests {
                 cores = (cores + (u - 0.5) * 0.2).clamp(0.05, 6.0);
                 let burst = if k % 211 < 6 { 4.0 } else { 1.0 };
                 totals.cpu_seconds += cores * burst * 15.0;
-                history.record(now, totals);
-                let views = |_: usize| View { workload: wl, pods: &pods, history: &history, backlog: 0.0 };
+                history.record(now, totals, None);
+                let views = |_: usize| View { workload: wl, pods: &pods, history: &history, open: None, backlog: 0.0 };
                 let fast_decision = hpa_sync(a, &mut fast, 0, now, &views).cloned();
                 let slow_decision = hpa_sync(a, &mut slow, 0, now, &views).expect("never held").clone();
                 match fast_decision {

@@ -26,7 +26,7 @@ use crate::engine::{EventQueue, Lane, LaneSet, Millis, RngStreams, StreamRng};
 use crate::error::Result;
 use crate::model::{Fidelity, Scenario, Workload};
 use crate::trace::Trace;
-use crate::traffic::{FluidQueue, LatencyHistogram, Load, RequestQueue, ServiceProfile, StepStats};
+use crate::traffic::{FluidQueue, Growth, LatencyHistogram, Load, RequestQueue, ServiceProfile, StepStats};
 
 /// Events in the heap. At the same millisecond they fire in this order (the priority), then
 /// in scheduling order; periodic controller loops run after them.
@@ -104,6 +104,14 @@ impl Queue {
         match self {
             Queue::Fluid(q) => q.backlog(),
             Queue::Request(q) => q.backlog(),
+        }
+    }
+    /// How the fluid model moves under `load` from its current state; the request-level model
+    /// has no closed form (its readers bring it forward instead).
+    fn growth(&self, p: &ServiceProfile, load: Load) -> Option<Growth> {
+        match self {
+            Queue::Fluid(q) => Some(q.growth(p, load)),
+            Queue::Request(_) => None,
         }
     }
 }
@@ -434,7 +442,10 @@ fn start_warm(world: &mut World<'_>, live: &mut [Live]) {
 }
 
 /// Brings a workload's state forward to `to`. Between two changes of its demand or ready pods
-/// everything is constant, so one closed-form step covers the whole interval.
+/// everything is constant, so one closed-form step covers the whole interval. Called before the
+/// workload itself changes and at output steps, never because a controller reads it (readers
+/// get the totals in closed form, see [`view`]), so the split points, and every float, do not
+/// depend on when controllers look.
 fn catch_up(wl: &Workload, l: &mut Live, to: Millis) {
     if to > l.integrated_to {
         advance(wl, l, l.integrated_to, to);
@@ -442,15 +453,31 @@ fn catch_up(wl: &Workload, l: &mut Live, to: Millis) {
     }
 }
 
+/// The request-level model has no closed form between checkpoints: a reader brings the
+/// workloads it reads forward to its instant.
+fn catch_up_for_reader(world: &World<'_>, live: &mut [Live], w: usize, now: Millis) {
+    if world.scenario.fidelity == Fidelity::Request {
+        for i in 0..live[w].reads.len() {
+            let r = live[w].reads[i];
+            catch_up(&world.scenario.workloads[r], &mut live[r], now);
+        }
+    }
+}
+
+fn load(wl: &Workload, l: &Live) -> Load {
+    Load { lambda: l.lambda, pods: l.pods.ready(), slo_ms: wl.slo_latency_ms }
+}
+
 /// Advances one workload over [from, to) with its ready pods, and records its signals.
 fn advance(wl: &Workload, l: &mut Live, from: Millis, to: Millis) {
     let before = l.step;
-    let load = Load { lambda: l.lambda, pods: l.pods.ready(), slo_ms: wl.slo_latency_ms };
+    let load = load(wl, l);
+    let growth = l.queue.growth(&wl.profile, load);
     l.queue.advance(&wl.profile, load, to - from, &mut l.step, &mut l.step_hist);
     l.totals.arrived += l.step.arrived - before.arrived;
     l.totals.served += l.step.served - before.served;
     l.totals.cpu_seconds += l.step.cpu_seconds - before.cpu_seconds;
-    l.history.record(to, l.totals);
+    l.history.record(to, l.totals, growth);
 }
 
 fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis) {
@@ -494,8 +521,9 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
 }
 
 fn view<'a>(scenario: &'a Scenario, live: &'a [Live], w: usize) -> View<'a> {
-    let l = &live[w];
-    View { workload: &scenario.workloads[w], pods: &l.pods, history: &l.history, backlog: l.queue.backlog() }
+    let (wl, l) = (&scenario.workloads[w], &live[w]);
+    let open = l.queue.growth(&wl.profile, load(wl, l));
+    View { workload: wl, pods: &l.pods, history: &l.history, open, backlog: l.queue.backlog() }
 }
 
 fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
@@ -507,10 +535,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     {
         return;
     }
-    for i in 0..live[w].reads.len() {
-        let r = live[w].reads[i];
-        catch_up(&world.scenario.workloads[r], &mut live[r], now);
-    }
+    catch_up_for_reader(world, live, w, now);
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
     world.stats.hpa_syncs += 1;
@@ -535,11 +560,8 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
 fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     let wl = &world.scenario.workloads[w];
     let Some(a) = &wl.autoscaler else { return };
-    for i in 0..live[w].reads.len() {
-        let r = live[w].reads[i];
-        catch_up(&world.scenario.workloads[r], &mut live[r], now);
-    }
-    // After the catch-up, so the integration steps (and every float) stay the same.
+    // Before the inert check: a skipped poll leaves the request-level model's steps as they were.
+    catch_up_for_reader(world, live, w, now);
     world.stats.keda_polls += 1;
     if world.shortcuts.skip_inert_polls && controllers::keda_poll_is_inert(a, live[w].pods.desired) {
         world.stats.keda_polls_skipped += 1;

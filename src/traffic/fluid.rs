@@ -18,6 +18,43 @@ struct Stable {
     mean_wait_ms: f64,
 }
 
+/// How a fluid queue's running totals move while its load holds: requests arrive at `lambda`
+/// per second and are served at `served_rps` until `kink_s` seconds (a backlog drained), then
+/// at `served_rps_after`; CPU is `idle_cores` plus `cpu_per_request` per request served. The
+/// backlog moves at `backlog_rps`, kept within [0, `backlog_cap`]. Readers evaluate it at any
+/// instant without advancing the queue, so when they look changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Growth {
+    pub lambda: f64,
+    pub served_rps: f64,
+    pub kink_s: f64,
+    pub served_rps_after: f64,
+    pub idle_cores: f64,
+    pub cpu_per_request: f64,
+    /// The backlog at the start, as the queue holds it, and once time has passed (after the
+    /// clamp a capacity change applies at once).
+    pub backlog_now: f64,
+    pub backlog_start: f64,
+    pub backlog_rps: f64,
+    pub backlog_cap: f64,
+}
+
+impl Growth {
+    /// (arrived, served, CPU core-seconds) added over the first `secs` seconds.
+    pub fn after(&self, secs: f64) -> (f64, f64, f64) {
+        let served = self.served_rps * secs.min(self.kink_s) + self.served_rps_after * (secs - self.kink_s).max(0.0);
+        (self.lambda * secs, served, self.idle_cores * secs + self.cpu_per_request * served)
+    }
+
+    /// Requests waiting beyond what the servers hold, `secs` seconds in.
+    pub fn backlog_after(&self, secs: f64) -> f64 {
+        if secs <= 0.0 {
+            return self.backlog_now;
+        }
+        (self.backlog_start + self.backlog_rps * secs).clamp(0.0, self.backlog_cap)
+    }
+}
+
 /// One workload's fluid state: requests waiting beyond what the servers hold.
 #[derive(Debug, Clone, Default)]
 pub struct FluidQueue {
@@ -40,6 +77,50 @@ impl FluidQueue {
 
     pub fn backlog(&self) -> f64 {
         self.backlog
+    }
+
+    /// How the totals and the backlog move under `load` from now until the load changes: the
+    /// same cases as [`FluidQueue::advance`], in closed form and without changing the queue.
+    pub fn growth(&self, p: &ServiceProfile, load: Load) -> Growth {
+        let Load { lambda, pods, .. } = load;
+        let capacity = p.capacity_rps(pods);
+        let idle_cores = p.idle_cpu * pods as f64;
+        let mut g = Growth {
+            lambda,
+            served_rps: 0.0,
+            kink_s: f64::INFINITY,
+            served_rps_after: 0.0,
+            idle_cores,
+            cpu_per_request: p.cpu_per_request,
+            backlog_now: self.backlog,
+            backlog_start: 0.0,
+            backlog_rps: 0.0,
+            backlog_cap: 0.0,
+        };
+        if capacity <= 0.0 {
+            if p.queued {
+                g.backlog_start = self.backlog;
+                g.backlog_rps = lambda;
+                g.backlog_cap = lambda * p.timeout_ms / 1000.0;
+            }
+            return g;
+        }
+        let max_backlog = capacity * p.timeout_ms / 1000.0;
+        let q0 = self.backlog.min(max_backlog);
+        let net = lambda - capacity;
+        g.backlog_start = q0.max(0.0);
+        g.backlog_rps = net;
+        g.backlog_cap = max_backlog;
+        if q0 <= 0.0 && net < 0.0 {
+            g.served_rps = lambda;
+        } else if net >= 0.0 {
+            g.served_rps = capacity;
+        } else {
+            g.served_rps = capacity;
+            g.kink_s = q0 / -net;
+            g.served_rps_after = lambda;
+        }
+        g
     }
 
     /// Writes latency still held back into `hist`; call before reading or clearing it.
@@ -285,5 +366,41 @@ mod tests {
         q.advance(&p, Load { lambda: 10.0, pods: 1, slo_ms: 500.0 }, 1_000, &mut s2, &mut h);
         conserved(1600.0, q.backlog(), &s2);
         assert!(q.backlog() <= 400.0);
+    }
+
+    /// The closed form readers use agrees with what advancing the queue adds, in every case:
+    /// stable, filling to the cap, draining (the kink), no pods, a queue without consumers and
+    /// a backlog above a lowered cap.
+    #[test]
+    fn growth_matches_advance() {
+        let http = profile();
+        let queued = ServiceProfile { queued: true, ..profile() };
+        let cases = [
+            (http, 0.0, 100.0, 4),
+            (http, 0.0, 240.0, 4),
+            (http, 1600.0, 100.0, 4),
+            (http, 1600.0, 10.0, 1),
+            (http, 300.0, 50.0, 0),
+            (queued, 300.0, 50.0, 0),
+            (queued, 0.0, 160.0, 4),
+        ];
+        for (p, q0, lambda, pods) in cases {
+            for dt_ms in [1, 250, 1_000, 7_000, 15_000, 60_000, 600_000] {
+                let load = Load { lambda, pods, slo_ms: 500.0 };
+                let mut q = FluidQueue { backlog: q0, ..FluidQueue::new() };
+                let g = q.growth(&p, load);
+                assert_eq!(g.backlog_after(0.0), q0);
+                let (mut s, mut h) = (StepStats::default(), LatencyHistogram::new());
+                q.advance(&p, load, dt_ms, &mut s, &mut h);
+                let (arrived, served, cpu) = g.after(dt_ms as f64 / 1000.0);
+                let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+                let case = format!("q0 {q0}, lambda {lambda}, pods {pods}, queued {}, {dt_ms} ms", p.queued);
+                assert!(close(arrived, s.arrived), "arrived {arrived} vs {}: {case}", s.arrived);
+                assert!(close(served, s.served), "served {served} vs {}: {case}", s.served);
+                assert!(close(cpu, s.cpu_seconds), "cpu {cpu} vs {}: {case}", s.cpu_seconds);
+                let b = g.backlog_after(dt_ms as f64 / 1000.0);
+                assert!(close(b, q.backlog()), "backlog {b} vs {}: {case}", q.backlog());
+            }
+        }
     }
 }
