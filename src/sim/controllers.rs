@@ -238,7 +238,13 @@ pub fn hpa_sync<'s>(
     let mut reading = std::mem::take(&mut state.reading);
     read(a, w, now, views, &mut state.rng, &mut state.values, &mut reading);
     let v = views(w);
-    let key = RestKey { pods_version: v.pods.version(), desired: v.pods.desired, active: v.pods.active() };
+    let init = state.hpa.config.cpu_initialization_period_ms;
+    let key = RestKey {
+        pods_version: v.pods.version(),
+        desired: v.pods.desired,
+        active: v.pods.active(),
+        regrouped_at: state.rest.regrouping.next_after(v.pods, v.workload, init, now),
+    };
     let held = state.rest.covers(key, &reading);
     if let Some(exact) = held {
         let current = v.pods.desired as i32;
@@ -257,8 +263,8 @@ pub fn hpa_sync<'s>(
         }
         let observed = fill(a, v.workload, &reading, &mut state.observed);
         state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
-        let clean = is_clean(v.pods, now, state.hpa.config.cpu_initialization_period_ms);
-        state.rest.learn(key, clean, &a.hpa, &state.decision, &reading);
+        let settled = v.pods.active() == v.pods.desired;
+        state.rest.learn(key, settled, &a.hpa, &state.decision, &reading);
     }
     state.reading = reading;
     held.is_none().then_some(&state.decision)
@@ -290,29 +296,61 @@ fn give_held_recommendations(a: &PodAutoscaler, state: &mut ControllerState, wl:
     state.rest.held = held;
 }
 
-/// Every pod counted by the HPA is Ready and past the CPU initialization period, so its
-/// classification cannot change with time alone.
-fn is_clean(pods: &PodSet, now: Millis, cpu_initialization_period_ms: u64) -> bool {
-    let settled = |p: &super::pods::Pod| {
-        matches!(p.state, PodState::Ready { .. }) && p.bound_at.is_some_and(|b| b + cpu_initialization_period_ms <= now)
-    };
-    pods.pods.iter().filter(|p| p.is_active()).all(settled) && pods.active() == pods.desired
+/// When the HPA's grouping of the pods can next change with time alone, the pods unchanged.
+/// For CPU, a pod inside its initialization period (bound less than
+/// `--horizontal-pod-autoscaler-cpu-initialization-period` ago) counts only once Ready and
+/// once its metric sample starts after it became Ready (the scrape reaches readiness + window);
+/// past the period, its grouping is fixed. Every pod change bumps the pods' version, so the
+/// instants are computed once per version.
+#[derive(Default)]
+pub struct Regrouping {
+    version: Option<u64>,
+    /// Sorted instants at which some pod's grouping may change.
+    at: Vec<Millis>,
 }
 
-/// What a proof of rest is tied to: the pods (any change bumps the version) and the replica
-/// counts the HPA reads from the scale subresource.
+impl Regrouping {
+    /// The first instant after `now` at which the grouping may change (`Millis::MAX`: never).
+    fn next_after(&mut self, pods: &PodSet, wl: &Workload, init: Millis, now: Millis) -> Millis {
+        if self.version != Some(pods.version()) {
+            self.version = Some(pods.version());
+            self.at.clear();
+            let grid = wl.metrics.scrape_ms.max(1);
+            for p in pods.pods.iter().filter(|p| p.is_active()) {
+                let Some(bound) = p.bound_at else { continue };
+                // The initialization period ends (the pod is in it while bound + init > now).
+                self.at.push(bound + init);
+                if let PodState::Ready { since } = p.state {
+                    // The first scrape at or after readiness + window (see `last_scrape`).
+                    let sample_after_ready = since + wl.metrics.resource_window_ms;
+                    self.at.push(sample_after_ready.div_ceil(grid) * grid);
+                }
+            }
+            self.at.sort_unstable();
+        }
+        let i = self.at.partition_point(|&t| t <= now);
+        self.at.get(i).copied().unwrap_or(Millis::MAX)
+    }
+}
+
+/// What a proof of rest is tied to: the pods (any change bumps the version), the replica
+/// counts the HPA reads from the scale subresource, and the stretch of time over which the
+/// HPA groups those pods the same way (it ends at `regrouped_at`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct RestKey {
     pods_version: u64,
     desired: u32,
     active: u32,
+    regrouped_at: Millis,
 }
 
 /// An exact shortcut for an HPA that keeps its replicas (most syncs of a year).
 ///
-/// With the pods fixed and each pod past its CPU initialization period, a sync's per-metric
-/// proposal depends only on that metric's value and never decreases as it grows (a ratio to a
-/// fixed target, the tolerance band, a ceiling). So once full syncs have seen metric `i`
+/// With the pods fixed and grouped the same way (ready, unready, missing: fixed until the key's
+/// `regrouped_at`, see [`Regrouping`]), a sync's per-metric proposal depends only on that
+/// metric's value and never decreases as it grows (a ratio to a fixed target, the tolerance
+/// band, a ceiling; unready pods filled in at zero only above the target, missing pods at the
+/// target only below it, and a re-computation that flips direction keeping the count). So once full syncs have seen metric `i`
 /// propose at most the current replicas at value `upper[i]`, any value up to it does too; and
 /// at least the current replicas from `lower[i]` up. A sync whose every metric proposes at most
 /// the current count, and at least one exactly it (or the current count is minReplicas), keeps
@@ -325,6 +363,7 @@ struct RestKey {
 #[derive(Default)]
 pub struct Rest {
     enabled: bool,
+    regrouping: Regrouping,
     key: Option<RestKey>,
     at_min: bool,
     upper: Vec<f64>,
@@ -404,12 +443,12 @@ impl Rest {
     fn learn(
         &mut self,
         key: RestKey,
-        clean: bool,
+        settled: bool,
         spec: &hpa::HorizontalPodAutoscalerSpec,
         d: &hpa::Decision,
         reading: &Reading,
     ) {
-        let qualifies = clean
+        let qualifies = settled
             && !d.rescale
             && d.proposal.is_some()
             && d.metric_error.is_none()
