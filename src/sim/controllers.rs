@@ -66,6 +66,8 @@ pub struct ControllerState {
     rest: Rest,
     /// Scratch decision for giving held syncs their recommendations.
     scratch: hpa::Decision,
+    /// Where each HPA metric's value comes from (worked out at the first sync).
+    slots: Option<Vec<MetricSlot>>,
 }
 
 impl ControllerState {
@@ -83,6 +85,7 @@ impl ControllerState {
             reading: Reading::default(),
             rest: Rest { enabled: prove_rest, ..Rest::default() },
             scratch: hpa::Decision::default(),
+            slots: None,
         }
     }
 }
@@ -266,7 +269,8 @@ pub fn hpa_sync<'s>(
     views: Views<'_, '_>,
 ) -> Option<&'s hpa::Decision> {
     let mut reading = std::mem::take(&mut state.reading);
-    read(a, w, now, views, &mut state.rng, &mut state.values, &mut reading);
+    let slots = state.slots.get_or_insert_with(|| metric_slots(a));
+    read(a, w, now, views, &mut state.rng, &mut state.values, slots, &mut reading);
     let v = views(w);
     let init = state.hpa.config.cpu_initialization_period_ms;
     let key = RestKey {
@@ -614,6 +618,7 @@ pub struct Reading {
 }
 
 /// Reads everything a sync of `a` observes at `now` into `out`.
+#[allow(clippy::too_many_arguments)]
 fn read(
     a: &PodAutoscaler,
     w: usize,
@@ -621,6 +626,7 @@ fn read(
     views: Views<'_, '_>,
     rng: &mut ReadingRng,
     trigger_scratch: &mut Vec<(f64, f64)>,
+    slots: &[MetricSlot],
     out: &mut Reading,
 ) {
     let v = views(w);
@@ -634,34 +640,65 @@ fn read(
     if let Some(k) = &a.keda {
         trigger_values(k, now, views, rng, trigger_scratch);
     }
-    for m in a.hpa.effective_metrics().iter() {
-        let value = match m.type_ {
-            MetricSourceType::Resource | MetricSourceType::ContainerResource => {
-                let name = m.resource.as_ref().map(|r| &r.name).or(m.container_resource.as_ref().map(|r| &r.name));
-                Some(if name.is_some_and(|n| n == "cpu") { out.cpu_cores } else { 0.0 })
+    for slot in slots {
+        let value = match *slot {
+            MetricSlot::Cpu => Some(out.cpu_cores),
+            MetricSlot::Zero => Some(0.0),
+            MetricSlot::Trigger(i) => Some(trigger_scratch[i].0),
+            MetricSlot::Composite => {
+                let k = a.keda.as_ref().expect("a composite metric belongs to a ScaledObject");
+                Some(composite(k, trigger_scratch).unwrap_or(0.0))
             }
-            _ if a.keda.is_some() => m.external.as_ref().and_then(|ext| {
-                let k = a.keda.as_ref().expect("checked");
-                let name = &ext.metric.name;
-                if name == keda::COMPOSITE_METRIC_NAME {
-                    Some(composite(k, trigger_scratch).unwrap_or(0.0))
-                } else {
-                    trigger_index(&a.hpa, k, name).map(|i| trigger_scratch[i].0)
-                }
-            }),
-            _ => {
-                let name = match m.type_ {
-                    MetricSourceType::Pods => m.pods.as_ref().map(|x| &x.metric.name),
-                    MetricSourceType::Object => m.object.as_ref().map(|x| &x.metric.name),
-                    MetricSourceType::External => m.external.as_ref().map(|x| &x.metric.name),
-                    _ => None,
-                };
-                let signal = name.and_then(|n| a.metric_signals.get(n));
-                signal.map(|signal| read_signal(*signal, now, views, rng))
-            }
+            MetricSlot::Signal(signal) => Some(read_signal(signal, now, views, rng)),
+            MetricSlot::Missing => None,
         };
         out.values.push(value);
     }
+}
+
+/// Where each metric of an HPA takes its value from, in spec order: worked out once per
+/// controller (names are matched here, not at every sync).
+#[derive(Debug, Clone, Copy)]
+enum MetricSlot {
+    /// CPU of the workload's ready pods.
+    Cpu,
+    /// A resource that does not move (memory).
+    Zero,
+    /// The value of this ScaledObject trigger.
+    Trigger(usize),
+    /// The scalingModifiers formula over the triggers.
+    Composite,
+    /// A simulated signal bound to the metric.
+    Signal(Signal),
+    /// Nothing serves the metric.
+    Missing,
+}
+
+fn metric_slots(a: &PodAutoscaler) -> Vec<MetricSlot> {
+    let slot = |m: &hpa::MetricSpec| match m.type_ {
+        MetricSourceType::Resource | MetricSourceType::ContainerResource => {
+            let name = m.resource.as_ref().map(|r| &r.name).or(m.container_resource.as_ref().map(|r| &r.name));
+            if name.is_some_and(|n| n == "cpu") { MetricSlot::Cpu } else { MetricSlot::Zero }
+        }
+        _ if a.keda.is_some() => {
+            let k = a.keda.as_ref().expect("checked");
+            match m.external.as_ref().map(|ext| &ext.metric.name) {
+                None => MetricSlot::Missing,
+                Some(name) if name == keda::COMPOSITE_METRIC_NAME => MetricSlot::Composite,
+                Some(name) => trigger_index(&a.hpa, k, name).map_or(MetricSlot::Missing, MetricSlot::Trigger),
+            }
+        }
+        _ => {
+            let name = match m.type_ {
+                MetricSourceType::Pods => m.pods.as_ref().map(|x| &x.metric.name),
+                MetricSourceType::Object => m.object.as_ref().map(|x| &x.metric.name),
+                MetricSourceType::External => m.external.as_ref().map(|x| &x.metric.name),
+                _ => None,
+            };
+            name.and_then(|n| a.metric_signals.get(n)).map_or(MetricSlot::Missing, |s| MetricSlot::Signal(*s))
+        }
+    };
+    a.hpa.effective_metrics().iter().map(slot).collect()
 }
 
 /// Lays out `reading` as the HPA's view: the scale subresource, the pod lister (the cached

@@ -476,12 +476,13 @@ impl HpaController {
     pub fn record_recommendation(
         &mut self,
         spec: &HorizontalPodAutoscalerSpec,
-        current: i32,
+        _current: i32,
         proposal: i32,
         now_ms: u64,
     ) {
+        let keep_ms = self.recommendation_horizon_ms(spec);
         let recs = self.state.recommendations.get_or_insert_with(Vec::new);
-        stabilize(&self.config, &mut self.cache, recs, spec, current, proposal, now_ms);
+        normalize::record_recommendation(recs, proposal, keep_ms, now_ms);
     }
 
     /// Sets the value of the recommendation recorded at `timestamp_ms`, if it is still kept.

@@ -71,6 +71,19 @@ pub fn stabilize_recommendation(recs: &mut Vec<Recommendation>, proposal: i32, w
     max
 }
 
+/// Records `proposal` at `now_ms` as the stabilization functions above do, without
+/// stabilizing: it takes the slot of the last recommendation older than `keep_ms` (the longer
+/// window), else it is appended. For a caller that only records (see
+/// `HpaController::record_recommendation`).
+pub fn record_recommendation(recs: &mut Vec<Recommendation>, proposal: i32, keep_ms: u64, now_ms: u64) {
+    let cut = cutoff(now_ms, keep_ms);
+    let rec = Recommendation { replicas: proposal, timestamp_ms: now_ms };
+    match recs.iter().rposition(|r| (r.timestamp_ms as i64) < cut) {
+        Some(i) => recs[i] = rec,
+        None => recs.push(rec),
+    }
+}
+
 /// `stabilizeRecommendationWithBehaviors`: clamp `current` between the minimum over the
 /// scale-up window and the maximum over the scale-down window (both including the proposal).
 pub fn stabilize_with_behavior(
@@ -360,5 +373,29 @@ mod tests {
     fn legacy_limit_uses_factor_and_minimum() {
         assert_eq!(legacy_scale_up_limit(1, 2.0, 4), 4);
         assert_eq!(legacy_scale_up_limit(12, 2.0, 4), 24);
+    }
+
+    proptest::proptest! {
+        /// Recording alone leaves the history exactly as stabilizing does (same slot reused),
+        /// with and without behavior windows.
+        #[test]
+        fn recording_takes_the_slot_stabilizing_takes(
+            stamps in proptest::collection::vec((0u64..1_200_000, 0i32..20), 0..40),
+            now in 600_000u64..1_800_000,
+            up in -5i32..400,
+            down in -5i32..400,
+            proposal in 0i32..20,
+        ) {
+            let recs: Vec<Recommendation> =
+                stamps.iter().map(|&(t, r)| Recommendation { replicas: r, timestamp_ms: t }).collect();
+            let (mut a, mut b) = (recs.clone(), recs.clone());
+            stabilize_with_behavior(&mut a, 5, proposal, up, down, now);
+            record_recommendation(&mut b, proposal, up.max(down).max(0) as u64 * 1000, now);
+            proptest::prop_assert_eq!(&a, &b);
+            let (mut a, mut b) = (recs.clone(), recs);
+            stabilize_recommendation(&mut a, proposal, 300_000, now);
+            record_recommendation(&mut b, proposal, 300_000, now);
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 }
