@@ -6,8 +6,6 @@ use crate::autoscale::hpa::{
     Observed, PodInfo, PodMetricValue, PodPhase, PodResourceMetrics, ResourceName,
 };
 use crate::autoscale::keda::{self, ExecutorInput, ScalerConfig, TriggerReading};
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Poisson};
 
 use crate::engine::{Millis, StreamRng};
@@ -53,7 +51,7 @@ pub struct ControllerState {
     pub hpa: HpaController,
     pub last_active: Option<Millis>,
     /// The controller's own stream for reading counted signals.
-    pub rng: ReadingRng,
+    pub rng: StreamRng,
     pub observed: ObservedCache,
     /// Scratch for one poll's trigger values and readings, reused so a poll does not allocate.
     values: Vec<(f64, f64)>,
@@ -77,7 +75,7 @@ impl ControllerState {
         ControllerState {
             hpa: HpaController::new(config),
             last_active: Some(0),
-            rng: ReadingRng::new(rng),
+            rng,
             observed: ObservedCache::default(),
             values: Vec::new(),
             readings: Vec::new(),
@@ -95,7 +93,7 @@ impl ControllerState {
 /// mean, and a reading is a Poisson draw around it (from the reader's own stream), so a queue
 /// that holds 0.3 messages on average reads 0 most of the time and 1 some of the time, as a real
 /// one does.
-pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut ReadingRng) -> f64 {
+pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut StreamRng) -> f64 {
     match signal {
         Signal::DemandRps { workload, window_ms } | Signal::ServedRps { workload, window_ms } => {
             let v = views(workload);
@@ -108,40 +106,12 @@ pub fn read_signal(signal: Signal, now: Millis, views: Views<'_, '_>, rng: &mut 
             if mean > 1e4 {
                 mean.round()
             } else if mean > 0.0 {
-                Poisson::new(mean).map_or(mean.round(), |d| d.sample(rng.at(now)))
+                Poisson::new(mean).map_or(mean.round(), |d| d.sample(rng))
             } else {
                 0.0
             }
         }
         Signal::Resource => 0.0,
-    }
-}
-
-/// A controller's draws for reading counted signals, keyed by the reading's instant: the
-/// draws of a reading depend only on the controller's stream and the instant, not on how many
-/// draws came before. A reading changed by a rounding elsewhere then changes only itself
-/// instead of every later draw, and a reading that is not taken draws nothing another would
-/// have drawn. Each instant gets a generator seeded from (the stream's key, the instant):
-/// Xoshiro256++, which rand names (value-stable), seeded through SplitMix64, so seeding costs a
-/// few multiplications. Readings of one controller at one instant continue one another's draws.
-pub struct ReadingRng {
-    key: u64,
-    rng: Xoshiro256PlusPlus,
-    placed_at: Option<Millis>,
-}
-
-impl ReadingRng {
-    fn new(mut stream: StreamRng) -> Self {
-        let key = stream.random::<u64>();
-        ReadingRng { key, rng: Xoshiro256PlusPlus::seed_from_u64(key), placed_at: None }
-    }
-
-    fn at(&mut self, now: Millis) -> &mut Xoshiro256PlusPlus {
-        if self.placed_at != Some(now) {
-            self.rng = Xoshiro256PlusPlus::seed_from_u64(self.key ^ now.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            self.placed_at = Some(now);
-        }
-        &mut self.rng
     }
 }
 
@@ -178,7 +148,7 @@ fn trigger_values(
     k: &crate::model::autoscaling::KedaObject,
     now: Millis,
     views: Views<'_, '_>,
-    rng: &mut ReadingRng,
+    rng: &mut StreamRng,
     out: &mut Vec<(f64, f64)>,
 ) {
     out.clear();
@@ -624,7 +594,7 @@ fn read(
     w: usize,
     now: Millis,
     views: Views<'_, '_>,
-    rng: &mut ReadingRng,
+    rng: &mut StreamRng,
     trigger_scratch: &mut Vec<(f64, f64)>,
     slots: &[MetricSlot],
     out: &mut Reading,
@@ -903,32 +873,5 @@ mod tests {
             assert!(held > 500, "{}: syncs held: {held}", wl.name);
             assert!(rescales > 10, "{}: rescales: {rescales}", wl.name);
         }
-    }
-
-    /// A queue reading's draw depends only on the controller's stream and the instant: readings
-    /// taken (or skipped) before it change nothing, and two instants draw differently.
-    #[test]
-    fn a_queue_reading_depends_only_on_its_instant() {
-        let dir = tempfile::tempdir().unwrap();
-        let scenario = scenario(dir.path());
-        let wl = &scenario.workloads[0];
-        let (pods, history) = (PodSet::default(), SignalHistory::new(60_000));
-        let views = |_: usize| View { workload: wl, pods: &pods, history: &history, open: None, backlog: 3.5 };
-        let queue = Signal::QueueLength { workload: 0 };
-        let streams = RngStreams::new(5, "draws", 0);
-        let mut quiet = ControllerState::new(scenario.hpa, streams.stream("c"), true);
-        let mut busy = ControllerState::new(scenario.hpa, streams.stream("c"), true);
-        let mut seen = std::collections::BTreeSet::new();
-        for k in 1..200u64 {
-            let now = k * 15_000;
-            for extra in 0..(k % 4) {
-                read_signal(queue, now - 1_000 - extra, &views, &mut busy.rng);
-            }
-            let a = read_signal(queue, now, &views, &mut quiet.rng);
-            let b = read_signal(queue, now, &views, &mut busy.rng);
-            assert_eq!(a, b, "reading at {now} ms");
-            seen.insert(a as u64);
-        }
-        assert!(seen.len() > 4, "readings vary with the instant: {seen:?}");
     }
 }
