@@ -141,7 +141,14 @@ struct Live {
     total: StepStats,
     series: Series,
     peak_demand: f64,
+    /// How the workload moves from its last checkpoint, for readers: computed once per
+    /// (checkpoint, pods, trace segment), as every reader of a sync asks for it.
+    open: std::cell::Cell<Option<(OpenKey, Option<Growth>)>>,
 }
+
+/// What the growth after a workload's last checkpoint depends on: the checkpoint (the queue
+/// changes only there), the pods (ready ones serve) and the trace segment (demand).
+type OpenKey = (Millis, u64, usize);
 
 /// Everything a run mutates besides the workloads.
 struct World<'a> {
@@ -298,6 +305,7 @@ pub fn run_with(scenario: &Scenario, seed: Option<u64>, shortcuts: Shortcuts) ->
             total: StepStats::default(),
             series: Series::default(),
             peak_demand: 0.0,
+            open: std::cell::Cell::new(None),
         });
     }
     start_warm(&mut world, &mut live);
@@ -522,7 +530,15 @@ fn handle_event(world: &mut World<'_>, live: &mut [Live], ev: Event, now: Millis
 
 fn view<'a>(scenario: &'a Scenario, live: &'a [Live], w: usize) -> View<'a> {
     let (wl, l) = (&scenario.workloads[w], &live[w]);
-    let open = l.queue.growth(&wl.profile, load(wl, l));
+    let key = (l.integrated_to, l.pods.version(), l.segment);
+    let open = match l.open.get() {
+        Some((k, growth)) if k == key => growth,
+        _ => {
+            let growth = l.queue.growth(&wl.profile, load(wl, l));
+            l.open.set(Some((key, growth)));
+            growth
+        }
+    };
     View { workload: wl, pods: &l.pods, history: &l.history, open, backlog: l.queue.backlog() }
 }
 
