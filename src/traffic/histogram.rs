@@ -13,12 +13,16 @@ fn ln_ratio() -> f64 {
     RATIO.ln()
 }
 
-/// Lower edge of bucket `i` (bucket 0 also holds everything below MIN_MS).
-fn edge(i: usize) -> f64 {
+/// Lower edges of the buckets, and one past the last (bucket 0 also holds everything below
+/// MIN_MS).
+fn edges() -> &'static [f64] {
     static EDGES: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
-    let edges =
-        EDGES.get_or_init(|| (0..=BUCKETS).map(|i| if i == 0 { 0.0 } else { MIN_MS * RATIO.powi(i as i32) }).collect());
-    edges[i.min(BUCKETS)]
+    EDGES.get_or_init(|| (0..=BUCKETS).map(|i| if i == 0 { 0.0 } else { MIN_MS * RATIO.powi(i as i32) }).collect())
+}
+
+/// Lower edge of bucket `i`.
+fn edge(i: usize) -> f64 {
+    edges()[i.min(BUCKETS)]
 }
 
 fn bucket(ms: f64) -> usize {
@@ -107,22 +111,23 @@ impl LatencyHistogram {
         // shared by bucket width. The exponential is smooth at this scale (blocks are 8 % wide),
         // so this moves no quantile by more than a fraction of a bucket, at a quarter of the exps.
         const STRIDE: usize = 4;
+        let edges = edges(); // edges[i] for i <= BUCKETS, as `edge` gives
         let first = bucket(shift);
         let mut lo = first;
         let mut below = 0.0; // CDF at the start of block `lo`
         loop {
             let hi = (lo + STRIDE).min(BUCKETS); // block is buckets lo..hi
-            let upper = if hi < BUCKETS { edge(hi) } else { f64::INFINITY };
+            let upper = if hi < BUCKETS { edges[hi] } else { f64::INFINITY };
             let cdf = 1.0 - (-theta * (upper - shift)).exp();
             // The rest (below 1e-4 of the mass, past the p99.99 of the tail) goes in this block.
             let last = hi == BUCKETS || 1.0 - cdf < 1e-4;
             let mass = w * (if last { 1.0 } else { cdf } - below);
-            let start = if lo == first { shift } else { edge(lo) };
-            let end = if hi < BUCKETS { edge(hi) } else { edge(BUCKETS - 1) * RATIO };
+            let start = if lo == first { shift } else { edges[lo] };
+            let end = if hi < BUCKETS { edges[hi] } else { edges[BUCKETS - 1] * RATIO };
             let width = (end - start).max(f64::MIN_POSITIVE);
             for i in lo..hi {
-                let a = if i == first { shift } else { edge(i) };
-                let b = if i + 1 < BUCKETS { edge(i + 1) } else { end };
+                let a = if i == first { shift } else { edges[i] };
+                let b = if i + 1 < BUCKETS { edges[i + 1] } else { end };
                 if b > a {
                     self.add_at(i, mass * (b - a) / width);
                 }
