@@ -52,7 +52,7 @@ where
     title
         .draw_text(
             &format!(
-                "{} candidates × {} futures; y: the worst future's share of requests within {} ms; named: the Pareto front and the current pools",
+                "{} candidates × {} futures; y: the worst future's share of requests within {} ms; named: the choice, the current pools and the Pareto front where there is room",
                 r.candidates.len(),
                 r.futures.len(),
                 r.slo_latency_ms
@@ -109,20 +109,6 @@ where
         let colour = if c.meets_slo { GREEN } else { VERMILLION };
         let p = (xs[i], ys[i]);
         chart.draw_series(std::iter::once(Circle::new(p, 8, colour.filled()))).map_err(e)?;
-        // Only the front, the choice and the current pools are named; the report's table has all.
-        if !(c.pareto || Some(i) == r.chosen || c.id == "current") {
-            continue;
-        }
-        chart
-            .draw_series(std::iter::once(Text::new(
-                c.id.clone(),
-                p,
-                ("sans-serif", 17).into_font().color(&BLACK).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Left,
-                    plotters::style::text_anchor::VPos::Bottom,
-                )),
-            )))
-            .map_err(e)?;
         if Some(i) == r.chosen {
             chart
                 .draw_series(std::iter::once(Circle::new(p, 16, BLUE.stroke_width(4))))
@@ -130,6 +116,29 @@ where
                 .label(format!("recommended: {}", c.id))
                 .legend(|(x, y)| Circle::new((x + 15, y), 8, BLUE.stroke_width(3)));
         }
+    }
+    // Only the front, the choice and the current pools are named (the report's table has all),
+    // where a name does not cover another: the choice and the current pools first, then the
+    // front from the cheapest.
+    let mut named: Vec<usize> = (0..r.candidates.len())
+        .filter(|&i| r.candidates[i].pareto || Some(i) == r.chosen || r.candidates[i].id == "current")
+        .collect();
+    named.sort_by(|&a, &b| {
+        let rank = |i: usize| (Some(i) != r.chosen, r.candidates[i].id != "current");
+        rank(a).cmp(&rank(b)).then(xs[a].total_cmp(&xs[b]))
+    });
+    let font = ("sans-serif", 17).into_font().color(&BLACK);
+    let mut taken: Vec<LabelBox> = Vec::new();
+    for i in named {
+        let at = chart.backend_coord(&(xs[i], ys[i]));
+        let must = Some(i) == r.chosen || r.candidates[i].id == "current";
+        let Some(place) = place_label(&r.candidates[i].id, at, &taken, must) else { continue };
+        if place.leader {
+            let end = (place.x, place.y + place.h / 2);
+            root.draw(&PathElement::new(vec![at, end], GREY.stroke_width(1))).map_err(e)?;
+        }
+        root.draw(&Text::new(r.candidates[i].id.clone(), (place.x, place.y), font.clone())).map_err(e)?;
+        taken.push(place);
     }
     chart
         .draw_series(std::iter::once(Circle::new((x0 - 10.0 * pad_x, 0.0), 0, GREEN.filled())))
@@ -150,6 +159,45 @@ where
         .draw()
         .map_err(e)?;
     root.present().map_err(e)
+}
+
+/// Where a point's name goes, in pixels: its top-left corner and size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct LabelBox {
+    x: i32,
+    y: i32,
+    w: i32,
+    h: i32,
+    /// Drawn away from its point, with a line back to it.
+    leader: bool,
+}
+
+impl LabelBox {
+    fn overlaps(&self, o: &LabelBox) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+/// The first free place for `name` next to the point at `at` (pixels): right of it, above or
+/// below, then left, then further up or down with a leader line. `None` when every place covers
+/// a name already drawn, unless `must`, which takes the first place.
+fn place_label(name: &str, at: (i32, i32), taken: &[LabelBox], must: bool) -> Option<LabelBox> {
+    // 17 px sans-serif: about 8.5 px per character, 20 px a line.
+    let (w, h) = ((name.chars().count() as f64 * 8.5).ceil() as i32, 20);
+    let (px, py) = at;
+    let mut places = vec![
+        (px + 10, py - h - 2, false),
+        (px + 10, py + 4, false),
+        (px - 10 - w, py - h - 2, false),
+        (px - 10 - w, py + 4, false),
+    ];
+    for step in 1..=4 {
+        places.push((px + 10, py - h - 2 - step * (h + 4), true));
+        places.push((px + 10, py + 4 + step * (h + 4), true));
+    }
+    let boxes = places.iter().map(|&(x, y, leader)| LabelBox { x, y, w, h, leader });
+    let free = boxes.clone().find(|b| taken.iter().all(|t| !t.overlaps(b)));
+    free.or_else(|| must.then(|| boxes.clone().next()).flatten())
 }
 
 fn markdown(r: &Recommendation, yaml: Option<&str>) -> String {
@@ -352,4 +400,31 @@ pub fn write(dir: &Path, r: &Recommendation) -> Result<()> {
     draw(SVGBackend::with_string(&mut svg, (1600, 1000)).into_drawing_area(), r)
         .map_err(|m| Error::new(format!("cannot draw chart: {m}")))?;
     write_file_atomically(&dir.join("recommendation.html"), html(&md, &svg).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names of crowded points never cover one another; the ones that must be named always are.
+    #[test]
+    fn crowded_names_do_not_overlap() {
+        let mut taken: Vec<LabelBox> = Vec::new();
+        let mut skipped = 0;
+        for k in 0..30 {
+            let at = (400 + 12 * k, 300 + (k % 3) * 4);
+            let must = k == 7;
+            match place_label(&format!("general-4to16+spot+headroom12-{k}"), at, &taken, must) {
+                Some(b) => {
+                    assert!(must || taken.iter().all(|t| !t.overlaps(&b)), "name {k} covers another");
+                    taken.push(b);
+                }
+                None => {
+                    assert!(!must, "a name that must be drawn was dropped");
+                    skipped += 1;
+                }
+            }
+        }
+        assert!(taken.len() >= 8 && skipped > 0, "placed {}, skipped {skipped}", taken.len());
+    }
 }
