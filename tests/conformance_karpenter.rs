@@ -526,6 +526,7 @@ fn dinput<'a>(
         nodepools: pools,
         instance_types: catalog,
         nodes,
+        pending: &[],
         daemonsets: &[],
         spot_to_spot: s2s,
     }

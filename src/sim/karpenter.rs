@@ -38,7 +38,7 @@ pub(super) struct Karpenter {
     replacing: Vec<(NodeId, Vec<NodeId>, String)>,
     /// Cluster version of the last disruption pass that found nothing to do, and the time
     /// another node becomes consolidatable: until either changes, a new pass finds nothing too.
-    quiet: Option<(u64, Millis)>,
+    quiet: Option<(Quiet, Millis)>,
     launch_rng: StreamRng,
     /// Node names per pool: `<pool>-<n>`.
     launched: BTreeMap<String, u64>,
@@ -54,6 +54,10 @@ pub(super) struct Karpenter {
     view: DisruptionView,
 }
 
+/// What a pass that found nothing depended on: the cluster (nodes and bound pods) and the
+/// pending pods (created and dropped unbound).
+type Quiet = (u64, u64, u64);
+
 /// The disruption controller's view, node by node in cluster order (ascending `NodeId`). Names,
 /// labels and taints of a node never change, so a pass refreshes only state and, for nodes whose
 /// pods changed, the Karpenter pods.
@@ -65,6 +69,8 @@ struct DisruptionView {
     pod_keys: Vec<Vec<(usize, u64)>>,
     /// The same, as found by the current pass (reused buffers).
     found: Vec<Vec<(usize, u64)>>,
+    /// Pods waiting for a node, as Karpenter pods.
+    pending: Vec<kp::Pod>,
 }
 
 impl Karpenter {
@@ -406,7 +412,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
         refresh_view(world, live, setup);
         let k = world.karpenter.as_ref().unwrap();
         let validation = kp::disruption::validate_with(
-            &disruption_input(setup, &k.view.nodes, epoch(now)),
+            &disruption_input(setup, &k.view, epoch(now)),
             &k.templates,
             &cmd,
             epoch(decided),
@@ -434,7 +440,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     }
     // Nothing changed since a pass that found nothing, and no deadline (consolidateAfter or
     // expiry, both folded into `wake`) has passed: this pass would find nothing either.
-    let version = world.cluster.version();
+    let version = (world.cluster.version(), world.pending_created, world.pending_dropped);
     if let Some((v, wake)) = world.karpenter.as_ref().and_then(|k| k.quiet)
         && v == version
         && now < wake
@@ -452,7 +458,7 @@ pub(super) fn disruption_pass(world: &mut World<'_>, live: &mut [Live], now: Mil
     }
     refresh_view(world, live, setup);
     let k = world.karpenter.as_ref().unwrap();
-    let command = kp::disruption::disrupt_with(&disruption_input(setup, &k.view.nodes, epoch(now)), &k.templates);
+    let command = kp::disruption::disrupt_with(&disruption_input(setup, &k.view, epoch(now)), &k.templates);
     match command {
         Some(cmd) => {
             let k = world.karpenter.as_mut().unwrap();
@@ -497,12 +503,13 @@ fn next_expiry(world: &World<'_>, setup: &KarpenterSetup) -> Option<(NodeId, Mil
         .min_by_key(|&(id, at)| (at, id))
 }
 
-fn disruption_input<'a>(setup: &'a KarpenterSetup, nodes: &'a [ClusterNode], now_ms: u64) -> DisruptionInput<'a> {
+fn disruption_input<'a>(setup: &'a KarpenterSetup, view: &'a DisruptionView, now_ms: u64) -> DisruptionInput<'a> {
     DisruptionInput {
         now_ms,
         nodepools: &setup.nodepools,
         instance_types: &setup.instance_types,
-        nodes,
+        nodes: &view.nodes,
+        pending: &view.pending,
         daemonsets: &setup.daemonsets,
         spot_to_spot: setup.spot_to_spot,
     }
@@ -561,6 +568,14 @@ fn refresh_view(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) {
                 pod
             }));
             std::mem::swap(keys, found);
+        }
+    }
+    view.pending.clear();
+    for (w, l) in live.iter().enumerate() {
+        for p in l.pods.pods.iter().filter(|p| p.state == PodState::Pending) {
+            let mut pod = templates[w].clone();
+            pod.name = pod_name(&world.scenario.workloads[w], p.id);
+            view.pending.push(pod);
         }
     }
 }

@@ -167,6 +167,8 @@ struct World<'a> {
     draining: std::collections::BTreeSet<NodeId>,
     /// Pods created unbound so far (a node autoscaler looks at the new ones).
     pending_created: u64,
+    /// Unbound pods deleted so far (scale-downs remove them first).
+    pending_dropped: u64,
     /// Workloads no node could ever take.
     unschedulable: Vec<Unschedulable>,
     shortcuts: Shortcuts,
@@ -219,6 +221,7 @@ pub fn run_with(scenario: &Scenario, seed: Option<u64>, shortcuts: Shortcuts) ->
         spot_rng: streams.stream("spot-eviction"),
         draining: std::collections::BTreeSet::new(),
         pending_created: 0,
+        pending_dropped: 0,
         unschedulable: Vec::new(),
         shortcuts,
         stats: RunStats::default(),
@@ -627,6 +630,7 @@ fn scale(world: &mut World<'_>, live: &mut [Live], w: usize, to: u32, now: Milli
             let p = l.pods.get_mut(id).unwrap();
             if p.node.is_none() {
                 l.pods.remove(id);
+                world.pending_dropped += 1;
             } else {
                 let until = now + wl.pods.termination_grace_ms;
                 p.state = PodState::Terminating { until };

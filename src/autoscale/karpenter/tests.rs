@@ -172,6 +172,7 @@ fn expiration_and_validation_ttl() {
         nodepools: &pools,
         instance_types: &c,
         nodes: &nodes,
+        pending: &[],
         daemonsets: &[],
         spot_to_spot: false,
     };
@@ -198,6 +199,7 @@ fn consolidate_after_delays_candidates() {
         nodepools: &pools,
         instance_types: &c,
         nodes: &nodes,
+        pending: &[],
         daemonsets: &[],
         spot_to_spot: false,
     };
@@ -211,6 +213,7 @@ fn consolidate_after_delays_candidates() {
         nodepools: &pools2,
         instance_types: &c,
         nodes: &nodes,
+        pending: &[],
         daemonsets: &[],
         spot_to_spot: false,
     };

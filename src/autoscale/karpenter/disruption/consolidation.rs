@@ -21,12 +21,24 @@ pub const MAX_MULTI_NODE_CANDIDATES: usize = 100;
 #[derive(Debug, Clone)]
 pub struct Simulation<'a> {
     pub solution: Solution,
-    /// The candidates' pods, as the solution indexes them.
+    /// The pending pods (the first `pending`), then the candidates' pods, as the solution
+    /// indexes them.
     pub pods: Vec<&'a Pod>,
+    pub pending: usize,
 }
 
-/// Re-simulates scheduling with the candidates removed: their pods onto the remaining nodes, then
-/// new NodeClaims from the pools' `templates` (prepared once per disruption pass).
+impl Simulation<'_> {
+    /// Pods that must schedule but would not (upstream `AllNonPendingPodsScheduled`): the
+    /// candidates'; pending pods may stay pending.
+    pub fn stranded(&self) -> impl Iterator<Item = &(usize, String)> {
+        self.solution.unschedulable.iter().filter(|(i, _)| *i >= self.pending)
+    }
+}
+
+/// Re-simulates scheduling with the candidates removed (upstream `SimulateScheduling`): the
+/// pending pods and the candidates' pods onto the remaining nodes, then new NodeClaims from the
+/// pools' `templates` (prepared once per disruption pass). Pending pods take part, so the
+/// candidates' pods get only the room they leave.
 pub fn simulate<'a>(input: &DisruptionInput<'a>, templates: &Templates, candidates: &[&Candidate]) -> Simulation<'a> {
     let nodes: &'a [ClusterNode] = input.nodes;
     let mut existing = Vec::with_capacity(nodes.len());
@@ -54,9 +66,11 @@ pub fn simulate<'a>(input: &DisruptionInput<'a>, templates: &Templates, candidat
             u.nodes += 1;
         }
     }
-    let pods: Vec<&'a Pod> = candidates.iter().flat_map(|c| nodes[c.node].pods.iter()).collect();
+    let pending = input.pending.len();
+    let pods: Vec<&'a Pod> =
+        input.pending.iter().chain(candidates.iter().flat_map(|c| nodes[c.node].pods.iter())).collect();
     let solution = solve(input.nodepools, input.instance_types, templates, &existing, &usage, &pods);
-    Simulation { solution, pods }
+    Simulation { solution, pods, pending }
 }
 
 /// Whether `candidates` provably cannot be consolidated: their pods need more than the other
@@ -121,11 +135,13 @@ pub fn consolidate(
     method: Method,
 ) -> Result<Command, String> {
     let names = || candidates.iter().map(|c| input.nodes[c.node].name.clone()).collect::<Vec<String>>();
-    let Simulation { solution, pods } = simulate(input, templates, candidates);
+    let simulation = simulate(input, templates, candidates);
     // Named as the first by pod name, as a map keyed by name would list them.
-    if let Some((pod, why)) = solution.unschedulable.iter().min_by(|a, b| pods[a.0].name.cmp(&pods[b.0].name)) {
+    let pods = &simulation.pods;
+    if let Some((pod, why)) = simulation.stranded().min_by(|a, b| pods[a.0].name.cmp(&pods[b.0].name)) {
         return Err(format!("not all pods would schedule, pod {:?}: {why}", pods[*pod].name));
     }
+    let Simulation { solution, pods, .. } = simulation;
     let claim = match solution.claims.as_slice() {
         [] => return Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: None }),
         [claim] => claim,
@@ -423,6 +439,7 @@ mod tests {
             nodepools: pools,
             instance_types: catalog,
             nodes,
+            pending: &[],
             daemonsets: &[],
             spot_to_spot,
         }
@@ -438,11 +455,14 @@ mod tests {
         #[test]
         fn a_provably_stuck_candidate_set_never_consolidates(
             specs in prop::collection::vec(node_spec(), 1..6),
+            pending in prop::collection::vec((100u64..3000, 0u64..6), 0..4),
             spot_to_spot in any::<bool>(),
         ) {
             let (catalog, pools) = (catalog(), pools());
             let nodes = cluster(&specs, &pools, &catalog);
-            let input = input(&pools, &catalog, &nodes, spot_to_spot);
+            let pending: Vec<Pod> =
+                pending.iter().enumerate().map(|(i, &(cpu, gib))| Pod::new(format!("pending-{i}"), cpu, gib << 30)).collect();
+            let input = DisruptionInput { pending: &pending, ..input(&pools, &catalog, &nodes, spot_to_spot) };
             let templates = templates(&input);
             let candidates = get_candidates(&input, true);
             let singles = candidates.iter().map(std::slice::from_ref);
@@ -455,6 +475,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Pending pods keep the room they need (upstream `SimulateScheduling` schedules them with
+    /// the candidates' pods): a lightly used node whose pods fit next door is deleted, unless a
+    /// pending pod needs that room (then at best it is replaced by a smaller node).
+    #[test]
+    fn pending_pods_keep_the_room_consolidation_would_take() {
+        let (catalog, pools) = (catalog(), pools());
+        let nodes =
+            cluster(&[(false, 2, vec![(1500, 1, false)]), (false, 2, vec![(1500, 1, false)])], &pools, &catalog);
+        let input = input(&pools, &catalog, &nodes, false);
+        let templates = templates(&input);
+        let candidates = get_candidates(&input, true);
+        let cmd = consolidate(&input, &templates, &[&candidates[0]], Method::SingleNodeConsolidation);
+        assert!(cmd.as_ref().is_ok_and(|c| c.replacement.is_none()), "without pending pods: delete, got {cmd:?}");
+        // n1 (8 vCPU) has room for the candidate's 1.5 cores, or for the pending 6, not both.
+        let pending = [Pod::new("waiting", 6000, 1 << 30)];
+        let input = DisruptionInput { pending: &pending, ..input };
+        let cmd = consolidate(&input, &templates, &[&candidates[0]], Method::SingleNodeConsolidation);
+        assert!(
+            !cmd.as_ref().is_ok_and(|c| c.replacement.is_none()),
+            "a pending pod needs the room the candidate's pod would take: {cmd:?}"
+        );
     }
 
     /// The bound does fire: a full on-demand node next to another full one cannot move, and a

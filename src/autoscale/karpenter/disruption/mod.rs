@@ -128,6 +128,9 @@ pub struct DisruptionInput<'a> {
     pub nodepools: &'a [NodePool],
     pub instance_types: &'a [InstanceType],
     pub nodes: &'a [ClusterNode],
+    /// Pods waiting for a node (upstream `GetPendingPods`; a drained node's pods are recreated
+    /// pending): consolidation must leave them the room they need.
+    pub pending: &'a [Pod],
     pub daemonsets: &'a [Pod],
     /// Feature gate SpotToSpotConsolidation (upstream default: off).
     pub spot_to_spot: bool,

@@ -52,10 +52,11 @@ pub fn validate_with(input: &DisruptionInput, templates: &Templates, cmd: &Comma
         }
         return Validation::Valid;
     }
-    let results = simulate(input, templates, &current).solution;
-    if !results.unschedulable.is_empty() {
+    let simulation = simulate(input, templates, &current);
+    if simulation.stranded().next().is_some() {
         return Validation::Invalid("not all pods would schedule".into());
     }
+    let results = simulation.solution;
     match (results.claims.len(), &cmd.replacement) {
         (0, None) => Validation::Valid,
         (1, Some(r)) => {
