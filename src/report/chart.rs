@@ -391,7 +391,7 @@ fn human_count(x: f64) -> String {
 }
 
 /// 12345.6 → "12,346"; values below 10 keep one decimal.
-fn thousands(v: f64) -> String {
+pub(crate) fn thousands(v: f64) -> String {
     if v.abs() < 10.0 && v.fract() != 0.0 {
         return format!("{v:.1}");
     }

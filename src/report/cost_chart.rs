@@ -23,14 +23,14 @@ const WIDTH: u32 = 1600;
 const HEIGHT: u32 = 900;
 const MAX_POINTS: usize = 3000;
 
+/// Dollars as a reader expects them on a slide: cents below $100, whole dollars with thousands
+/// separators up to millions ("$8,054", "$13,500"), then millions.
 fn money(v: f64) -> String {
     let a = v.abs();
     let s = if a >= 1e6 {
         format!("{:.2} M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0} k", a / 1e3)
     } else if a >= 100.0 {
-        format!("{a:.0}")
+        super::chart::thousands(a)
     } else {
         format!("{a:.2}")
     };
@@ -294,4 +294,20 @@ where
 /// `<stem>.png` / `<stem>.svg` in `dir`: the commitment curve.
 pub fn render_commitment_curve(dir: &Path, stem: &str, curve: &CommitmentCurve) -> Result<()> {
     render(dir, stem, &|a| draw_curve(a, curve), &|a| draw_curve(a, curve))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    /// One format on a chart: no "$10 k" next to "$8054".
+    #[test]
+    fn money_labels_share_one_format() {
+        assert_eq!(money(8054.3), "$8,054");
+        assert_eq!(money(13_500.0), "$13,500");
+        assert_eq!(money(10_276.4), "$10,276");
+        assert_eq!(money(0.54), "$0.54");
+        assert_eq!(money(2.5e6), "$2.50 M");
+        assert_eq!(money(-1_234.0), "-$1,234");
+    }
 }
