@@ -5,31 +5,14 @@
 use capsim::model::{Overrides, load_scenario_with};
 use capsim::sim::{RunResult, run};
 
-/// `plain` has fixed replicas and no autoscaler; `watcher` may scale on `plain`'s demand.
-const MANIFESTS: &str = r#"apiVersion: apps/v1
-kind: Deployment
-metadata: {name: plain}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: plain}}
-  template:
-    metadata: {labels: {app: plain}}
-    spec:
-      containers:
-        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: watcher}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: watcher}}
-  template:
-    metadata: {labels: {app: watcher}}
-    spec:
-      containers:
-        - {name: app, image: example/app:1, resources: {requests: {cpu: 500m, memory: 256Mi}}}
-"#;
+/// An apps/v1 Deployment of one 500m / 256Mi container.
+fn deployment(name: &str, replicas: u32) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}}}\nspec:\n  replicas: {replicas}\n  \
+         selector: {{matchLabels: {{app: {name}}}}}\n  template:\n    metadata: {{labels: {{app: {name}}}}}\n    \
+         spec:\n      containers:\n        - {{name: app, image: example/app:1, resources: {{requests: {{cpu: 500m, memory: 256Mi}}}}}}\n"
+    )
+}
 
 const WATCHER_HPA: &str = r#"---
 apiVersion: autoscaling/v2
@@ -64,7 +47,9 @@ fn trace() -> String {
 
 fn run_with_watcher(watching: bool) -> RunResult {
     let dir = tempfile::tempdir().unwrap();
-    let manifests = if watching { format!("{MANIFESTS}{WATCHER_HPA}") } else { MANIFESTS.to_string() };
+    // `plain` has fixed replicas and no autoscaler; `watcher` may scale on `plain`'s demand.
+    let deployments = format!("{}---\n{}", deployment("plain", 3), deployment("watcher", 2));
+    let manifests = if watching { format!("{deployments}{WATCHER_HPA}") } else { deployments };
     std::fs::write(dir.path().join("manifests.yaml"), manifests).unwrap();
     std::fs::write(dir.path().join("trace.csv"), trace()).unwrap();
     let signals = if watching {

@@ -255,7 +255,7 @@ pub fn hpa_sync<'s>(
         // The real proposal when known (exact, or between two values seen to propose the same),
         // else a stand-in to be fixed up.
         let known = if exact { Some(current) } else { state.rest.known_proposal(&reading) };
-        state.hpa.record_recommendation(&a.hpa, current, known.unwrap_or(current), now);
+        state.hpa.record_recommendation(&a.hpa, known.unwrap_or(current), now);
         if known.is_none() {
             let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
             state.rest.hold(now, &reading, horizon);
@@ -354,7 +354,8 @@ struct RestKey {
 /// `regrouped_at`, see [`Regrouping`]), a sync's per-metric proposal depends only on that
 /// metric's value and never decreases as it grows (a ratio to a fixed target, the tolerance
 /// band, a ceiling; unready pods filled in at zero only above the target, missing pods at the
-/// target only below it, and a re-computation that flips direction keeping the count). So once full syncs have seen metric `i`
+/// target only below it, and a re-computation that flips direction keeping the count). So
+/// once full syncs have seen metric `i`
 /// propose at most the current replicas at value `upper[i]`, any value up to it does too; and
 /// at least the current replicas from `lower[i]` up. A sync whose every metric proposes at most
 /// the current count, and at least one exactly it (or the current count is minReplicas), keeps

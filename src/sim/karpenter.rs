@@ -36,8 +36,9 @@ pub(super) struct Karpenter {
     command: Option<(Command, Millis)>,
     /// Replacement nodes still booting, with the candidates they will replace.
     replacing: Vec<(NodeId, Vec<NodeId>, String)>,
-    /// Cluster version of the last disruption pass that found nothing to do, and the time
-    /// another node becomes consolidatable: until either changes, a new pass finds nothing too.
+    /// What the last disruption pass that found nothing to do depended on (see [`Quiet`]), and
+    /// the time another node becomes consolidatable: until either changes, a new pass finds
+    /// nothing too.
     quiet: Option<(Quiet, Millis)>,
     launch_rng: StreamRng,
     /// Node names per pool: `<pool>-<n>`.
@@ -142,14 +143,9 @@ fn provision_pending(world: &mut World<'_>, live: &[Live], now: Millis, why: &st
     let k = world.karpenter.as_ref().expect("provisioning without Karpenter");
     let mut pods = Vec::new();
     let mut owner = BTreeMap::new();
-    for (w, l) in live.iter().enumerate() {
-        let wl = &world.scenario.workloads[w];
-        for p in l.pods.pods.iter().filter(|p| p.state == PodState::Pending) {
-            let mut pod = k.pod_templates[w].clone();
-            pod.name = pod_name(wl, p.id);
-            owner.insert(pod.name.clone(), w);
-            pods.push(pod);
-        }
+    for (w, pod) in pending_pods(world.scenario, live, &k.pod_templates) {
+        owner.insert(pod.name.clone(), w);
+        pods.push(pod);
     }
     if pods.is_empty() {
         return Vec::new();
@@ -571,13 +567,23 @@ fn refresh_view(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) {
         }
     }
     view.pending.clear();
-    for (w, l) in live.iter().enumerate() {
-        for p in l.pods.pods.iter().filter(|p| p.state == PodState::Pending) {
+    view.pending.extend(pending_pods(world.scenario, live, templates).map(|(_, pod)| pod));
+}
+
+/// Every pod waiting for a node, as a Karpenter pod, with its workload: workload by workload,
+/// in creation order.
+fn pending_pods<'a>(
+    scenario: &'a crate::model::Scenario,
+    live: &'a [Live],
+    templates: &'a [kp::Pod],
+) -> impl Iterator<Item = (usize, kp::Pod)> + 'a {
+    live.iter().enumerate().flat_map(move |(w, l)| {
+        l.pods.pods.iter().filter(|p| p.state == PodState::Pending).map(move |p| {
             let mut pod = templates[w].clone();
-            pod.name = pod_name(&world.scenario.workloads[w], p.id);
-            view.pending.push(pod);
-        }
-    }
+            pod.name = pod_name(&scenario.workloads[w], p.id);
+            (w, pod)
+        })
+    })
 }
 
 /// A node the disruption controller has not seen before (no pods yet).

@@ -472,14 +472,8 @@ impl HpaController {
 
     /// Records `proposal` in the recommendation history exactly as a sync at `now_ms` that
     /// reaches stabilization would (same slot reuse), without deciding anything. For a caller
-    /// that has proved the sync keeps `current` replicas: see `sim::controllers::Rest`.
-    pub fn record_recommendation(
-        &mut self,
-        spec: &HorizontalPodAutoscalerSpec,
-        _current: i32,
-        proposal: i32,
-        now_ms: u64,
-    ) {
+    /// that has proved the sync keeps its replicas: see `sim::controllers::Rest`.
+    pub fn record_recommendation(&mut self, spec: &HorizontalPodAutoscalerSpec, proposal: i32, now_ms: u64) {
         let keep_ms = self.recommendation_horizon_ms(spec);
         let recs = self.state.recommendations.get_or_insert_with(Vec::new);
         normalize::record_recommendation(recs, proposal, keep_ms, now_ms);
