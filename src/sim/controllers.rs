@@ -60,10 +60,8 @@ pub struct ControllerState {
     decision: hpa::Decision,
     /// What the last HPA sync read (reused buffer).
     reading: Reading,
-    /// Proof that the HPA keeps its replicas, and the syncs it let through without deciding.
+    /// Proof that the HPA keeps its replicas.
     rest: Rest,
-    /// Scratch decision for giving held syncs their recommendations.
-    scratch: hpa::Decision,
     /// Where each HPA metric's value comes from (worked out at the first sync).
     slots: Option<Vec<MetricSlot>>,
 }
@@ -82,7 +80,6 @@ impl ControllerState {
             decision: hpa::Decision::default(),
             reading: Reading::default(),
             rest: Rest { enabled: prove_rest, ..Rest::default() },
-            scratch: hpa::Decision::default(),
             slots: None,
         }
     }
@@ -250,18 +247,11 @@ pub fn hpa_sync<'s>(
         regrouped_at: state.rest.regrouping.next_after(v.pods, v.workload, init, now),
     };
     let held = state.rest.covers(key, &reading);
-    if let Some(exact) = held {
-        let current = v.pods.desired as i32;
-        // The real proposal when known (exact, or between two values seen to propose the same),
-        // else a stand-in to be fixed up.
-        let known = if exact { Some(current) } else { state.rest.known_proposal(&reading) };
-        state.hpa.record_recommendation(&a.hpa, known.unwrap_or(current), now);
-        if known.is_none() {
-            let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
-            state.rest.hold(now, &reading, horizon);
-        }
+    if held {
+        // Exact, or at minReplicas with a proposal at most that: either way the count is as
+        // good a record as the proposal (see `Rest`).
+        state.hpa.record_recommendation(&a.hpa, v.pods.desired as i32, now);
     } else {
-        give_held_recommendations(a, state, v.workload, now);
         if state.observed.version != Some(v.pods.version()) {
             rebuild_pods(&mut state.observed, v.workload, v.pods, now);
         }
@@ -271,33 +261,7 @@ pub fn hpa_sync<'s>(
         state.rest.learn(key, settled, &a.hpa, &state.decision, &reading);
     }
     state.reading = reading;
-    held.is_none().then_some(&state.decision)
-}
-
-/// The recommendations of syncs [`Rest`] let through were recorded with a stand-in value; the
-/// ones a later sync can still read get the value those syncs would have recorded, computed
-/// now from what they read. The pods they saw are still the cached ones: the cache is rebuilt
-/// only after this, and a held sync requires the cached pods to be current.
-fn give_held_recommendations(a: &PodAutoscaler, state: &mut ControllerState, wl: &Workload, now: Millis) {
-    if state.rest.held.is_empty() {
-        return;
-    }
-    let horizon = state.hpa.recommendation_horizon_ms(&a.hpa);
-    let mut held = std::mem::take(&mut state.rest.held);
-    for (t, reading) in &held {
-        if t + horizon < now {
-            continue; // outside every window from now on
-        }
-        let observed = fill(a, wl, reading, &mut state.observed);
-        let proposal = state.hpa.propose(&a.hpa, observed, *t, &mut state.scratch);
-        debug_assert!(proposal.is_some(), "a held sync's metrics were valid when it was held");
-        if let Some(p) = proposal {
-            state.hpa.amend_recommendation(*t, p);
-            state.rest.learn_points(&state.scratch, reading);
-        }
-    }
-    state.rest.spare.extend(held.drain(..).map(|(_, r)| r));
-    state.rest.held = held;
+    (!held).then_some(&state.decision)
 }
 
 /// When the HPA's grouping of the pods can next change with time alone, the pods unchanged.
@@ -355,16 +319,22 @@ struct RestKey {
 /// metric's value and never decreases as it grows (a ratio to a fixed target, the tolerance
 /// band, a ceiling; unready pods filled in at zero only above the target, missing pods at the
 /// target only below it, and a re-computation that flips direction keeping the count). So
-/// once full syncs have seen metric `i`
-/// propose at most the current replicas at value `upper[i]`, any value up to it does too; and
-/// at least the current replicas from `lower[i]` up. A sync whose every metric proposes at most
-/// the current count, and at least one exactly it (or the current count is minReplicas), keeps
-/// the replicas whatever the stabilization windows and rate limits hold: the windows bracket
-/// the current count, the limits apply only to a change, and minReplicas is the floor. Such a
-/// sync only records its recommendation. Its value is first a stand-in (the current count) and
-/// is set to the real proposal, from what the sync read, before a full sync can read it, unless
-/// it is known at once: exact (some metric proposed the current count), or each metric's value
-/// lies between two values seen to give it the same proposal.
+/// once full syncs have seen metric `i` propose at most the current replicas at value
+/// `upper[i]`, any value up to it does too; and at least the current replicas from `lower[i]`
+/// up. A sync whose every metric proposes at most the current count, and at least one exactly
+/// it (or the current count is minReplicas), keeps the replicas whatever the stabilization
+/// windows and rate limits hold: the windows bracket the current count, the limits apply only
+/// to a change, and minReplicas is the floor. Such a sync only records its recommendation, and
+/// it records the current count:
+///
+/// - when some metric proposes exactly the count, that is the proposal;
+/// - at minReplicas, the proposal is at most minReplicas, and no later sync can tell such a
+///   record from minReplicas. A scale-down window reads it only while the count is above
+///   minReplicas, and the count left minReplicas later, at a sync whose own record (at least
+///   the new count, still in the window for as long as the older record is) outweighs it. A
+///   scale-up window takes the least record, and any record at most minReplicas keeps the
+///   recommendation at the count, which is at least minReplicas, whichever its value. Every
+///   later decision keeps its replicas, rescales and logged reasons.
 #[derive(Default)]
 pub struct Rest {
     enabled: bool,
@@ -373,75 +343,24 @@ pub struct Rest {
     at_min: bool,
     upper: Vec<f64>,
     lower: Vec<f64>,
-    /// Per metric, (value, that metric's proposal) seen under the current key, by value: a value
-    /// between two that proposed the same count proposes it too.
-    points: Vec<Vec<(f64, i32)>>,
-    /// Syncs held since the last full sync whose stand-in may differ from their proposal: when,
-    /// and what they read.
-    held: std::collections::VecDeque<(Millis, Reading)>,
-    /// Buffers of readings no longer held, for reuse.
-    spare: Vec<Reading>,
 }
 
 impl Rest {
-    /// Whether a sync that read `reading` keeps the replicas; if so, whether its proposal is
-    /// exactly the current count (else it is at most that, at minReplicas).
-    fn covers(&self, key: RestKey, reading: &Reading) -> Option<bool> {
+    /// Whether a sync that read `reading` keeps the replicas: every metric proposes at most
+    /// the current count, and one exactly it or the count is minReplicas.
+    fn covers(&self, key: RestKey, reading: &Reading) -> bool {
         if !self.enabled || self.key != Some(key) || reading.values.len() != self.upper.len() {
-            return None;
+            return false;
         }
         let mut exact = false;
         for ((v, up), lo) in reading.values.iter().zip(&self.upper).zip(&self.lower) {
-            let v = (*v)?;
+            let Some(v) = *v else { return false };
             if v > *up {
-                return None;
+                return false;
             }
             exact |= v >= *lo;
         }
-        (exact || self.at_min).then_some(exact)
-    }
-
-    /// Keeps what a held sync read while a full sync could still need its recommendation.
-    fn hold(&mut self, now: Millis, reading: &Reading, horizon: Millis) {
-        let mut slot = match self.held.front() {
-            Some((t, _)) if t + horizon < now => self.held.pop_front().expect("front exists").1,
-            _ => self.spare.pop().unwrap_or_default(),
-        };
-        slot.clone_from(reading);
-        self.held.push_back((now, slot));
-    }
-
-    /// The proposal of a sync that read `reading`, when every metric's value lies between (or
-    /// on) two values already seen to give that metric the same proposal.
-    fn known_proposal(&self, reading: &Reading) -> Option<i32> {
-        let mut proposal = 0;
-        for (v, points) in reading.values.iter().zip(&self.points) {
-            let v = (*v)?;
-            let i = points.partition_point(|(x, _)| *x < v);
-            let above = points.get(i)?;
-            if above.0 != v && points.get(i.checked_sub(1)?)?.1 != above.1 {
-                return None;
-            }
-            proposal = proposal.max(above.1);
-        }
-        Some(proposal)
-    }
-
-    /// Adds the per-metric proposals of `d` (a full sync or a fix-up under the current key) to
-    /// the known points.
-    fn learn_points(&mut self, d: &hpa::Decision, reading: &Reading) {
-        const MAX_POINTS: usize = 64;
-        if self.key.is_none() || d.metrics.len() != self.points.len() {
-            return;
-        }
-        for ((m, v), points) in d.metrics.iter().zip(&reading.values).zip(&mut self.points) {
-            let (Ok(m), Some(v)) = (m, v) else { continue };
-            let i = points.partition_point(|(x, _)| x < v);
-            if points.get(i).is_some_and(|(x, _)| x == v) || points.len() >= MAX_POINTS {
-                continue;
-            }
-            points.insert(i, (*v, m.replicas));
-        }
+        exact || self.at_min
     }
 
     /// Learns from a full sync: widens the proof, or drops it when the sync does not qualify.
@@ -480,10 +399,7 @@ impl Rest {
             self.upper.resize(reading.values.len(), f64::NEG_INFINITY);
             self.lower.clear();
             self.lower.resize(reading.values.len(), f64::INFINITY);
-            self.points.iter_mut().for_each(Vec::clear);
-            self.points.resize(reading.values.len(), Vec::new());
         }
-        self.learn_points(d, reading);
         let current = d.current_replicas;
         self.at_min = current == spec.min_replicas_or_default();
         for (i, (m, v)) in d.metrics.iter().zip(&reading.values).enumerate() {
@@ -811,8 +727,10 @@ mod tests {
     }
 
     /// Two controllers read the same wandering CPU: one may hold syncs, the other syncs fully.
-    /// Every full sync of the first decides as the second does, and leaves every recommendation
-    /// a later sync can read with the same value: held syncs were given their real proposals.
+    /// Every full sync of the first rescales as the second does, with the same logged reason,
+    /// and every recommendation a later sync can read has the same value, except records of
+    /// syncs held at minReplicas, which say minReplicas where the proposal was at most that
+    /// (see `Rest`).
     #[test]
     fn held_syncs_leave_the_controller_as_full_syncs_do() {
         let dir = tempfile::tempdir().unwrap();
@@ -823,6 +741,7 @@ mod tests {
             let mut fast = ControllerState::new(scenario.hpa, streams.stream("fast"), true);
             let mut slow = ControllerState::new(scenario.hpa, streams.stream("slow"), false);
             let horizon = slow.hpa.recommendation_horizon_ms(&a.hpa);
+            let min = a.hpa.min_replicas_or_default();
             let mut pods = PodSet::default();
             let mut history = SignalHistory::new(30 * 60_000);
             let mut totals = Totals::default();
@@ -862,8 +781,18 @@ mod tests {
                         assert!(!slow_decision.rescale, "a held sync at {now} ms kept replicas a full sync changed");
                     }
                     Some(d) => {
-                        assert_eq!(d, slow_decision, "decision at {now} ms");
-                        assert_eq!(readable(&fast, horizon, now), readable(&slow, horizon, now), "at {now} ms");
+                        assert_eq!(d.rescale, slow_decision.rescale, "rescale at {now} ms");
+                        assert_eq!(d.desired_replicas, slow_decision.desired_replicas, "at {now} ms");
+                        if d.rescale {
+                            assert_eq!(d.to_string(), slow_decision.to_string(), "logged reason at {now} ms");
+                        }
+                        let (f, s) = (readable(&fast, horizon, now), readable(&slow, horizon, now));
+                        assert_eq!(f.len(), s.len(), "recommendations at {now} ms");
+                        for ((tf, vf), (ts, vs)) in f.iter().zip(&s) {
+                            assert_eq!(tf, ts, "recommendation times at {now} ms");
+                            let stood_in = *vf == min && *vs <= min;
+                            assert!(vf == vs || stood_in, "recommendation of {tf} ms at {now} ms: {vf} vs {vs}");
+                        }
                     }
                 }
                 if slow_decision.rescale {

@@ -479,14 +479,6 @@ impl HpaController {
         normalize::record_recommendation(recs, proposal, keep_ms, now_ms);
     }
 
-    /// Sets the value of the recommendation recorded at `timestamp_ms`, if it is still kept.
-    pub fn amend_recommendation(&mut self, timestamp_ms: u64, replicas: i32) {
-        let recs = self.state.recommendations.iter_mut().flatten();
-        for r in recs.filter(|r| r.timestamp_ms == timestamp_ms) {
-            r.replicas = replicas;
-        }
-    }
-
     /// How long a recorded recommendation can still be read: the longest stabilization window.
     pub fn recommendation_horizon_ms(&mut self, spec: &HorizontalPodAutoscalerSpec) -> u64 {
         let default_window = self.config.downscale_stabilization_ms;
