@@ -45,6 +45,8 @@ fn bundled_example_over_its_spike_is_the_same_with_rest_proofs() {
     let (stats, scales) = compare(&models.join("scenario.yaml"), "12d");
     let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held * 2 > syncs, "most syncs of the example are held: {held} of {syncs}");
+    let skipped = stats.hpa_syncs_skipped;
+    assert!(skipped * 3 > syncs, "the HPAs at rest at minReplicas skip their syncs: {skipped} of {syncs}");
     let (skipped, polls) = (stats.keda_polls_skipped, stats.keda_polls);
     assert!(skipped * 4 > polls, "web, search and image polls are inert: {skipped} of {polls}");
     assert!(scales > 1_000, "the run scales often: {scales}");
@@ -102,5 +104,49 @@ workloads:
     let (stats, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
     let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held > syncs / 10, "some syncs are held: {held} of {syncs}");
+    eprintln!("{stats:?}");
+    assert!(stats.hpa_syncs_skipped > syncs / 20, "some syncs are skipped: {stats:?}");
     assert!(scales > 20, "both HPAs scale up and down: {scales}");
+}
+
+/// Long quiet stretches at minReplicas, whose syncs are skipped, each ended by a sharp step
+/// two seconds past a scrape (seed 9 puts `windows`' syncs a second and a half past one): the
+/// first sync that runs again reads 13 s of the step and proposes 5 replicas at once.
+/// `windows` has a 60 s scale-up stabilization window, in which the last skipped sync's
+/// recommendation holds that scale-up back, as the skipped syncs would have.
+#[test]
+fn a_sharp_step_after_skipped_syncs_waits_out_the_scale_up_window() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("manifests.yaml"), MANIFESTS).unwrap();
+    let mut trace = String::from("time,rps\n2026-07-04T00:00:00Z,40.0\n");
+    for minute in 1..=720 {
+        let rps = if minute % 60 >= 55 { 600.0 } else { 40.0 };
+        trace.push_str(&format!("2026-07-04T{:02}:{:02}:02Z,{rps:.1}\n", minute / 60, minute % 60));
+    }
+    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+    let scenario = r#"kind: Scenario
+name: steps
+start: 2026-07-04T00:00:00Z
+duration: 12h
+seed: 9
+output_step: 1m
+manifests: [manifests.yaml]
+traces:
+  t: {file: trace.csv, values: rate}
+slo: {latency: 300ms, target: 0.99}
+cluster:
+  nodes:
+    - {pool: general, count: 8, allocatable: {cpu: 15800m, memory: 60Gi, pods: 110}}
+workloads:
+  windows:
+    traffic: {trace: t}
+    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
+  legacy:
+    traffic: {trace: t}
+    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
+"#;
+    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
+    let (stats, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    assert!(stats.hpa_syncs_skipped * 2 > stats.hpa_syncs, "the quiet stretches are skipped: {stats:?}");
+    assert!(scales >= 40, "each step scales both HPAs up and back down: {scales}");
 }

@@ -62,6 +62,8 @@ pub struct ControllerState {
     reading: Reading,
     /// Proof that the HPA keeps its replicas.
     rest: Rest,
+    /// Proof that the syncs to come keep them too, so they need not run (see [`Sleep`]).
+    pub sleep: Option<Sleep>,
     /// Where each HPA metric's value comes from (worked out at the first sync).
     slots: Option<Vec<MetricSlot>>,
 }
@@ -80,6 +82,7 @@ impl ControllerState {
             decision: hpa::Decision::default(),
             reading: Reading::default(),
             rest: Rest { enabled: prove_rest, ..Rest::default() },
+            sleep: None,
             slots: None,
         }
     }
@@ -235,6 +238,9 @@ pub fn hpa_sync<'s>(
     now: Millis,
     views: Views<'_, '_>,
 ) -> Option<&'s hpa::Decision> {
+    if let Some(Sleep { skipped: Some((t, count)), .. }) = state.sleep.take() {
+        state.hpa.record_recommendation(&a.hpa, count as i32, t);
+    }
     let mut reading = std::mem::take(&mut state.reading);
     let slots = state.slots.get_or_insert_with(|| metric_slots(a));
     read(a, w, now, views, &mut state.rng, &mut state.values, slots, &mut reading);
@@ -251,6 +257,9 @@ pub fn hpa_sync<'s>(
         // Exact, or at minReplicas with a proposal at most that: either way the count is as
         // good a record as the proposal (see `Rest`).
         state.hpa.record_recommendation(&a.hpa, v.pods.desired as i32, now);
+        if state.rest.at_min {
+            state.sleep = Sleep::prove(a, w, &state.rest, key, slots, &v, now);
+        }
     } else {
         if state.observed.version != Some(v.pods.version()) {
             rebuild_pods(&mut state.observed, v.workload, v.pods, now);
@@ -298,6 +307,110 @@ impl Regrouping {
         }
         let i = self.at.partition_point(|&t| t <= now);
         self.at.get(i).copied().unwrap_or(Millis::MAX)
+    }
+}
+
+/// An HPA at rest at minReplicas whose syncs need not run until something they read can move.
+///
+/// A sync held at minReplicas records a value that no later sync can tell from minReplicas (see
+/// [`Rest`]), and draws nothing. The syncs after it hold too, while their key stays (the pods
+/// unchanged, and until `until` for their grouping) and every metric they read stays at most
+/// what held ([`Rest`]'s `upper`). When every metric is a rate of the workload itself (its CPU,
+/// its arrivals or its served requests over a window), that holds while the workload's rates
+/// stay under `bounds` at every instant the windows cover, since a window's mean is at most its
+/// highest rate. The fluid model knows each segment's highest rates ([`Growth::peak_rates`]):
+/// each skipped sync checks the segments since the last check. Skipped syncs record nothing;
+/// the next sync that runs makes the last one's record, which every stabilization window that
+/// would hold any of them holds too.
+#[derive(Debug, Clone)]
+pub struct Sleep {
+    pods_version: u64,
+    until: Millis,
+    /// Highest arrivals/s, served/s and CPU cores under which every reading holds.
+    bounds: (f64, f64, f64),
+    /// Segments from this instant on have not been checked yet.
+    checked_to: Millis,
+    /// The last sync skipped and the replicas it kept.
+    skipped: Option<(Millis, u32)>,
+    count: u32,
+}
+
+impl Sleep {
+    /// Rates this close below a reading's bound could round above it in a window's mean.
+    const MARGIN: f64 = 1e-6;
+
+    /// A proof that the syncs after a held one at `now` hold too, when there is one.
+    fn prove(
+        a: &PodAutoscaler,
+        w: usize,
+        rest: &Rest,
+        key: RestKey,
+        slots: &[MetricSlot],
+        v: &View<'_>,
+        now: Millis,
+    ) -> Option<Sleep> {
+        let mut bounds = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+        let mut lookback = 0;
+        let metrics = v.workload.metrics;
+        for (slot, upper) in slots.iter().zip(&rest.upper) {
+            let bound = upper - upper.abs() * Self::MARGIN;
+            let signal = match *slot {
+                MetricSlot::Zero => continue,
+                MetricSlot::Cpu => {
+                    bounds.2 = bounds.2.min(bound);
+                    lookback = lookback.max(metrics.resource_window_ms);
+                    continue;
+                }
+                MetricSlot::Trigger(i) => a.keda.as_ref()?.signals[i],
+                MetricSlot::Signal(signal) => signal,
+                MetricSlot::Composite | MetricSlot::Missing => return None,
+            };
+            match signal {
+                Signal::DemandRps { workload, window_ms } if workload == w => {
+                    bounds.0 = bounds.0.min(bound);
+                    lookback = lookback.max(window_ms.max(1_000));
+                }
+                Signal::ServedRps { workload, window_ms } if workload == w => {
+                    bounds.1 = bounds.1.min(bound);
+                    lookback = lookback.max(window_ms.max(1_000));
+                }
+                _ => return None,
+            }
+        }
+        let mut sleep = Sleep {
+            pods_version: key.pods_version,
+            until: key.regrouped_at,
+            bounds,
+            // The next reading's window may start a scrape period before this one's.
+            checked_to: now.saturating_sub(lookback + metrics.scrape_ms),
+            skipped: None,
+            count: key.desired,
+        };
+        let peak = v.history.peak_rates(sleep.checked_to, v.open.as_ref());
+        sleep.checked_to = now;
+        sleep.under(peak).then_some(sleep)
+    }
+
+    fn under(&self, peak: Option<(f64, f64, f64)>) -> bool {
+        peak.is_some_and(|(arrived, served, cpu)| {
+            arrived <= self.bounds.0 && served <= self.bounds.1 && cpu <= self.bounds.2
+        })
+    }
+
+    /// The first instant whose segment the next skip must check.
+    pub fn checked_to(&self) -> Millis {
+        self.checked_to
+    }
+
+    /// Whether the sync at `now` may be skipped, given the workload's pods and its highest rates
+    /// since [`checked_to`](Self::checked_to); if so, it is noted as skipped.
+    pub fn skips(&mut self, pods_version: u64, peak: Option<(f64, f64, f64)>, now: Millis) -> bool {
+        let skip = pods_version == self.pods_version && now < self.until && self.under(peak);
+        if skip {
+            self.skipped = Some((now, self.count));
+            self.checked_to = now;
+        }
+        skip
     }
 }
 

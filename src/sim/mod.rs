@@ -554,6 +554,12 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     {
         return;
     }
+    if skip_sync(world, live, w, now) {
+        world.stats.hpa_syncs += 1;
+        world.stats.hpa_syncs_held += 1;
+        world.stats.hpa_syncs_skipped += 1;
+        return;
+    }
     catch_up_for_reader(world, live, w, now);
     let mut state = live[w].controller.take().expect("an HPA lane has a controller");
     let decision = controllers::hpa_sync(a, &mut state, w, now, &|r| view(world.scenario, live, r));
@@ -574,6 +580,18 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
         });
         scale(world, live, w, to, now);
     }
+}
+
+/// Whether an HPA at rest may skip its sync at `now` without running it
+/// ([`controllers::Sleep`]).
+fn skip_sync(world: &World<'_>, live: &mut [Live], w: usize, now: Millis) -> bool {
+    let Some(from) = live[w].controller.as_ref().and_then(|c| c.sleep.as_ref()).map(|s| s.checked_to()) else {
+        return false;
+    };
+    let v = view(world.scenario, live, w);
+    let (peak, version) = (v.history.peak_rates(from, v.open.as_ref()), v.pods.version());
+    let sleep = live[w].controller.as_mut().and_then(|c| c.sleep.as_mut());
+    sleep.is_some_and(|s| s.skips(version, peak, now))
 }
 
 fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {

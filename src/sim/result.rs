@@ -141,8 +141,11 @@ pub struct RunResult {
 pub struct RunStats {
     /// HPA syncs, including the held ones.
     pub hpa_syncs: u64,
-    /// HPA syncs proved to keep the replicas, which only recorded their recommendation.
+    /// HPA syncs proved to keep the replicas, which only recorded their recommendation or
+    /// were skipped.
     pub hpa_syncs_held: u64,
+    /// Held HPA syncs that did not run at all (`sim::controllers::Sleep`).
+    pub hpa_syncs_skipped: u64,
     /// KEDA polls, including the skipped ones.
     pub keda_polls: u64,
     /// KEDA polls skipped as inert.

@@ -136,6 +136,23 @@ impl SignalHistory {
     }
 }
 
+impl SignalHistory {
+    /// The highest rates (arrivals/s, served/s, CPU cores) at any instant from `from` on, over
+    /// the recorded segments and then `open`; `None` when a segment reaching past `from` has no
+    /// closed form (its rates are not known instant by instant).
+    pub fn peak_rates(&self, from: Millis, open: Option<&Growth>) -> Option<(f64, f64, f64)> {
+        let last = self.points.len() - 1;
+        let first = self.first_after(from).saturating_sub(1);
+        let segments = self.points.range(first..last).map(|p| p.growth.as_ref());
+        let mut peak = (0.0_f64, 0.0_f64, 0.0_f64);
+        for g in segments.chain(std::iter::once(open)) {
+            let (a, s, c) = g?.peak_rates();
+            peak = (peak.0.max(a), peak.1.max(s), peak.2.max(c));
+        }
+        Some(peak)
+    }
+}
+
 /// The last scrape at or before `now` for a scrape loop of period `scrape`.
 pub fn last_scrape(now: Millis, scrape: Millis) -> Millis {
     now - now % scrape.max(1)

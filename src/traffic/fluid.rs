@@ -46,6 +46,12 @@ impl Growth {
         (self.lambda * secs, served, self.idle_cores * secs + self.cpu_per_request * served)
     }
 
+    /// The highest rates anywhere in the segment: (arrivals/s, served/s, CPU cores).
+    pub fn peak_rates(&self) -> (f64, f64, f64) {
+        let served = if self.kink_s.is_finite() { self.served_rps.max(self.served_rps_after) } else { self.served_rps };
+        (self.lambda, served, self.idle_cores + self.cpu_per_request * served)
+    }
+
     /// Requests waiting beyond what the servers hold, `secs` seconds in.
     pub fn backlog_after(&self, secs: f64) -> f64 {
         if secs <= 0.0 {
