@@ -11,7 +11,7 @@ use rand_distr::{Distribution, Poisson};
 use crate::engine::{Millis, StreamRng};
 use crate::model::Workload;
 use crate::model::autoscaling::{PodAutoscaler, Signal};
-use crate::traffic::Growth;
+use crate::traffic::{Growth, RateRange};
 
 use super::pods::{PodSet, PodState};
 use super::signals::{SignalHistory, last_scrape};
@@ -257,9 +257,7 @@ pub fn hpa_sync<'s>(
         // Exact, or at minReplicas with a proposal at most that: either way the count is as
         // good a record as the proposal (see `Rest`).
         state.hpa.record_recommendation(&a.hpa, v.pods.desired as i32, now);
-        if state.rest.at_min {
-            state.sleep = Sleep::prove(a, w, &state.rest, key, slots, &v, now);
-        }
+        state.sleep = Sleep::prove(a, w, &state.rest, key, slots, &reading, &v, now);
     } else {
         if state.observed.version != Some(v.pods.version()) {
             rebuild_pods(&mut state.observed, v.workload, v.pods, now);
@@ -310,24 +308,29 @@ impl Regrouping {
     }
 }
 
-/// An HPA at rest at minReplicas whose syncs need not run until something they read can move.
+/// An HPA at rest whose syncs need not run until something they read can move.
 ///
-/// A sync held at minReplicas records a value that no later sync can tell from minReplicas (see
-/// [`Rest`]), and draws nothing. The syncs after it hold too, while their key stays (the pods
-/// unchanged, and until `until` for their grouping) and every metric they read stays at most
-/// what held ([`Rest`]'s `upper`). When every metric is a rate of the workload itself (its CPU,
-/// its arrivals or its served requests over a window), that holds while the workload's rates
-/// stay under `bounds` at every instant the windows cover, since a window's mean is at most its
-/// highest rate. The fluid model knows each segment's highest rates ([`Growth::peak_rates`]):
-/// each skipped sync checks the segments since the last check. Skipped syncs record nothing;
-/// the next sync that runs makes the last one's record, which every stabilization window that
-/// would hold any of them holds too.
+/// A held sync (see [`Rest`]) records the current count, which is its proposal (exact) or, at
+/// minReplicas, a value no later sync can tell from its proposal; it draws nothing. The syncs
+/// after it hold too, with the same record, while their key stays (the pods unchanged, and
+/// until `until` for their grouping), every metric they read stays at most what held
+/// ([`Rest`]'s `upper`), and, above minReplicas, one metric stays at least what proposed
+/// exactly the count ([`Rest`]'s `lower`). When every metric is a rate of the workload itself
+/// (its CPU, its arrivals or its served requests over a window), that holds while the
+/// workload's rates stay within `high` and `floor` at every instant the windows cover, since a
+/// window's mean lies between its lowest and highest rates. The fluid model knows each
+/// segment's rates ([`Growth::rate_range`]): each skipped sync checks the segments since the
+/// last check. Skipped syncs record nothing; the next sync that runs makes the last one's
+/// record, which every stabilization window that would hold any of theirs (all the same value)
+/// holds too.
 #[derive(Debug, Clone)]
 pub struct Sleep {
     pods_version: u64,
     until: Millis,
-    /// Highest arrivals/s, served/s and CPU cores under which every reading holds.
-    bounds: (f64, f64, f64),
+    /// Highest rates (indexed as [`RateRange`]) under which every reading holds.
+    high: [f64; 3],
+    /// Above minReplicas: a rate, and the lowest it may go for its metric to stay exact.
+    floor: Option<(usize, f64)>,
     /// Segments from this instant on have not been checked yet.
     checked_to: Millis,
     /// The last sync skipped and the replicas it kept.
@@ -336,65 +339,70 @@ pub struct Sleep {
 }
 
 impl Sleep {
-    /// Rates this close below a reading's bound could round above it in a window's mean.
+    /// Rates this close to a reading's bound could round past it in a window's mean.
     const MARGIN: f64 = 1e-6;
 
-    /// A proof that the syncs after a held one at `now` hold too, when there is one.
+    /// A proof that the syncs after one held at `now` (having read `reading`) hold too, when
+    /// there is one.
+    #[allow(clippy::too_many_arguments)]
     fn prove(
         a: &PodAutoscaler,
         w: usize,
         rest: &Rest,
         key: RestKey,
         slots: &[MetricSlot],
+        reading: &Reading,
         v: &View<'_>,
         now: Millis,
     ) -> Option<Sleep> {
-        let mut bounds = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+        let mut high = [f64::INFINITY; 3];
+        let mut floor = None;
+        let mut exact_forever = false;
         let mut lookback = 0;
         let metrics = v.workload.metrics;
-        for (slot, upper) in slots.iter().zip(&rest.upper) {
-            let bound = upper - upper.abs() * Self::MARGIN;
-            let signal = match *slot {
-                MetricSlot::Zero => continue,
-                MetricSlot::Cpu => {
-                    bounds.2 = bounds.2.min(bound);
-                    lookback = lookback.max(metrics.resource_window_ms);
+        for (i, slot) in slots.iter().enumerate() {
+            let (rate, window) = match *slot {
+                MetricSlot::Zero => {
+                    exact_forever |= reading.values[i].is_some_and(|x| x >= rest.lower[i]);
                     continue;
                 }
-                MetricSlot::Trigger(i) => a.keda.as_ref()?.signals[i],
-                MetricSlot::Signal(signal) => signal,
+                MetricSlot::Cpu => (RateRange::CPU, metrics.resource_window_ms),
+                MetricSlot::Trigger(t) => own_rate(a.keda.as_ref()?.signals[t], w)?,
+                MetricSlot::Signal(signal) => own_rate(signal, w)?,
                 MetricSlot::Composite | MetricSlot::Missing => return None,
             };
-            match signal {
-                Signal::DemandRps { workload, window_ms } if workload == w => {
-                    bounds.0 = bounds.0.min(bound);
-                    lookback = lookback.max(window_ms.max(1_000));
-                }
-                Signal::ServedRps { workload, window_ms } if workload == w => {
-                    bounds.1 = bounds.1.min(bound);
-                    lookback = lookback.max(window_ms.max(1_000));
-                }
-                _ => return None,
+            let upper = rest.upper[i];
+            high[rate] = high[rate].min(upper - upper.abs() * Self::MARGIN);
+            lookback = lookback.max(window);
+            let lower = rest.lower[i];
+            if floor.is_none() && reading.values[i].is_some_and(|x| x >= lower) {
+                floor = Some((rate, lower + lower.abs() * Self::MARGIN + 1e-9));
             }
+        }
+        if rest.at_min || exact_forever {
+            floor = None;
+        } else {
+            floor?;
         }
         let mut sleep = Sleep {
             pods_version: key.pods_version,
             until: key.regrouped_at,
-            bounds,
+            high,
+            floor,
             // The next reading's window may start a scrape period before this one's.
             checked_to: now.saturating_sub(lookback + metrics.scrape_ms),
             skipped: None,
             count: key.desired,
         };
-        let peak = v.history.peak_rates(sleep.checked_to, v.open.as_ref());
+        let range = v.history.rate_range(sleep.checked_to, v.open.as_ref());
         sleep.checked_to = now;
-        sleep.under(peak).then_some(sleep)
+        sleep.within(range).then_some(sleep)
     }
 
-    fn under(&self, peak: Option<(f64, f64, f64)>) -> bool {
-        peak.is_some_and(|(arrived, served, cpu)| {
-            arrived <= self.bounds.0 && served <= self.bounds.1 && cpu <= self.bounds.2
-        })
+    fn within(&self, range: Option<RateRange>) -> bool {
+        let Some(r) = range else { return false };
+        r.high.iter().zip(&self.high).all(|(x, bound)| x <= bound)
+            && self.floor.is_none_or(|(rate, bound)| r.low[rate] >= bound)
     }
 
     /// The first instant whose segment the next skip must check.
@@ -402,15 +410,25 @@ impl Sleep {
         self.checked_to
     }
 
-    /// Whether the sync at `now` may be skipped, given the workload's pods and its highest rates
-    /// since [`checked_to`](Self::checked_to); if so, it is noted as skipped.
-    pub fn skips(&mut self, pods_version: u64, peak: Option<(f64, f64, f64)>, now: Millis) -> bool {
-        let skip = pods_version == self.pods_version && now < self.until && self.under(peak);
+    /// Whether the sync at `now` may be skipped, given the workload's pods and the range of its
+    /// rates since [`checked_to`](Self::checked_to); if so, it is noted as skipped.
+    pub fn skips(&mut self, pods_version: u64, range: Option<RateRange>, now: Millis) -> bool {
+        let skip = pods_version == self.pods_version && now < self.until && self.within(range);
         if skip {
             self.skipped = Some((now, self.count));
             self.checked_to = now;
         }
         skip
+    }
+}
+
+/// Which of its own workload's rates a signal reads, and over what window; `None` for any
+/// other signal (another workload's, or a count).
+fn own_rate(signal: Signal, w: usize) -> Option<(usize, Millis)> {
+    match signal {
+        Signal::DemandRps { workload, window_ms } if workload == w => Some((RateRange::ARRIVED, window_ms.max(1_000))),
+        Signal::ServedRps { workload, window_ms } if workload == w => Some((RateRange::SERVED, window_ms.max(1_000))),
+        _ => None,
     }
 }
 

@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use crate::engine::Millis;
-use crate::traffic::Growth;
+use crate::traffic::{Growth, RateRange};
 
 /// Cumulative totals at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -137,19 +137,19 @@ impl SignalHistory {
 }
 
 impl SignalHistory {
-    /// The highest rates (arrivals/s, served/s, CPU cores) at any instant from `from` on, over
-    /// the recorded segments and then `open`; `None` when a segment reaching past `from` has no
-    /// closed form (its rates are not known instant by instant).
-    pub fn peak_rates(&self, from: Millis, open: Option<&Growth>) -> Option<(f64, f64, f64)> {
+    /// The range of the rates at every instant from `from` on, over the recorded segments and
+    /// then `open`; `None` when a segment reaching past `from` has no closed form (its rates are
+    /// not known instant by instant).
+    pub fn rate_range(&self, from: Millis, open: Option<&Growth>) -> Option<RateRange> {
         let last = self.points.len() - 1;
         let first = self.first_after(from).saturating_sub(1);
         let segments = self.points.range(first..last).map(|p| p.growth.as_ref());
-        let mut peak = (0.0_f64, 0.0_f64, 0.0_f64);
+        let mut range: Option<RateRange> = None;
         for g in segments.chain(std::iter::once(open)) {
-            let (a, s, c) = g?.peak_rates();
-            peak = (peak.0.max(a), peak.1.max(s), peak.2.max(c));
+            let r = g?.rate_range();
+            range = Some(range.map_or(r, |x| x.union(r)));
         }
-        Some(peak)
+        range
     }
 }
 

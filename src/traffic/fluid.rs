@@ -46,10 +46,12 @@ impl Growth {
         (self.lambda * secs, served, self.idle_cores * secs + self.cpu_per_request * served)
     }
 
-    /// The highest rates anywhere in the segment: (arrivals/s, served/s, CPU cores).
-    pub fn peak_rates(&self) -> (f64, f64, f64) {
-        let served = if self.kink_s.is_finite() { self.served_rps.max(self.served_rps_after) } else { self.served_rps };
-        (self.lambda, served, self.idle_cores + self.cpu_per_request * served)
+    /// The lowest and highest rates anywhere in the segment: arrivals/s, served/s, CPU cores.
+    pub fn rate_range(&self) -> RateRange {
+        let after = if self.kink_s.is_finite() { self.served_rps_after } else { self.served_rps };
+        let (low, high) = (self.served_rps.min(after), self.served_rps.max(after));
+        let cpu = |served: f64| self.idle_cores + self.cpu_per_request * served;
+        RateRange { low: [self.lambda, low, cpu(low)], high: [self.lambda, high, cpu(high)] }
     }
 
     /// Requests waiting beyond what the servers hold, `secs` seconds in.
@@ -58,6 +60,29 @@ impl Growth {
             return self.backlog_now;
         }
         (self.backlog_start + self.backlog_rps * secs).clamp(0.0, self.backlog_cap)
+    }
+}
+
+/// Bounds on a workload's rates over a stretch of time, indexed arrivals/s, served/s, CPU
+/// cores: every instant's rate lies within them, so every window's mean does too.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateRange {
+    pub low: [f64; 3],
+    pub high: [f64; 3],
+}
+
+impl RateRange {
+    /// Index of arrivals/s, served/s and CPU cores in `low` and `high`.
+    pub const ARRIVED: usize = 0;
+    pub const SERVED: usize = 1;
+    pub const CPU: usize = 2;
+
+    /// The range covering both.
+    pub fn union(self, other: RateRange) -> RateRange {
+        RateRange {
+            low: std::array::from_fn(|i| self.low[i].min(other.low[i])),
+            high: std::array::from_fn(|i| self.high[i].max(other.high[i])),
+        }
     }
 }
 

@@ -17,7 +17,7 @@ mod histogram;
 mod request_level;
 
 pub use erlang::{MmcWait, erlang_c};
-pub use fluid::{FluidQueue, Growth};
+pub use fluid::{FluidQueue, Growth, RateRange};
 pub use histogram::LatencyHistogram;
 pub use request_level::RequestQueue;
 
