@@ -410,10 +410,12 @@ impl Sleep {
         self.checked_to
     }
 
-    /// Whether the sync at `now` may be skipped, given the workload's pods and the range of its
-    /// rates since [`checked_to`](Self::checked_to); if so, it is noted as skipped.
-    pub fn skips(&mut self, pods_version: u64, range: Option<RateRange>, now: Millis) -> bool {
-        let skip = pods_version == self.pods_version && now < self.until && self.within(range);
+    /// Whether the sync at `now` may be skipped, given the workload's pods (their version and
+    /// the replicas asked for) and the range of its rates since
+    /// [`checked_to`](Self::checked_to); if so, it is noted as skipped.
+    pub fn skips(&mut self, pods: &PodSet, range: Option<RateRange>, now: Millis) -> bool {
+        let same_pods = pods.version() == self.pods_version && pods.desired == self.count;
+        let skip = same_pods && now < self.until && self.within(range);
         if skip {
             self.skipped = Some((now, self.count));
             self.checked_to = now;

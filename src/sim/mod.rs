@@ -589,9 +589,10 @@ fn skip_sync(world: &World<'_>, live: &mut [Live], w: usize, now: Millis) -> boo
         return false;
     };
     let v = view(world.scenario, live, w);
-    let (range, version) = (v.history.rate_range(from, v.open.as_ref()), v.pods.version());
-    let sleep = live[w].controller.as_mut().and_then(|c| c.sleep.as_mut());
-    sleep.is_some_and(|s| s.skips(version, range, now))
+    let range = v.history.rate_range(from, v.open.as_ref());
+    let l = &mut live[w];
+    let sleep = l.controller.as_mut().and_then(|c| c.sleep.as_mut());
+    sleep.is_some_and(|s| s.skips(&l.pods, range, now))
 }
 
 fn run_keda_poll(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
