@@ -73,6 +73,39 @@ proptest! {
         }
     }
 
+    /// A sleeping HPA relies on each segment's rate range (`Growth::rate_range`): the mean of
+    /// every window inside a step, as readers compute it from the closed form, lies between the
+    /// segment's lowest and highest rates, through fills, drains and kinks.
+    #[test]
+    fn every_window_mean_lies_in_the_segment_rate_range(
+        concurrency in 1u32..32,
+        service_ms in 1.0f64..2_000.0,
+        timeout_ms in 100.0f64..600_000.0,
+        queued in any::<bool>(),
+        steps in prop::collection::vec((0.0f64..5_000.0, 0u32..40, 1u64..120_000, 0.0f64..1.0, 0.0f64..1.0), 1..40),
+    ) {
+        let p = profile(concurrency, service_ms, timeout_ms, queued);
+        let mut q = FluidQueue::new();
+        let mut hist = LatencyHistogram::new();
+        for (lambda, pods, dt, a, b) in steps {
+            let load = Load { lambda, pods, slo_ms: 500.0 };
+            let g = q.growth(&p, load);
+            let range = g.rate_range();
+            let secs = dt as f64 / 1000.0;
+            let (from, to) = (secs * a.min(b), secs * a.max(b));
+            if to - from > 1e-3 {
+                let (x, y) = (g.after(from), g.after(to));
+                let means = [(y.0 - x.0) / (to - from), (y.1 - x.1) / (to - from), (y.2 - x.2) / (to - from)];
+                for (k, mean) in means.iter().enumerate() {
+                    let slack = 1e-9 * range.high[k].abs().max(1.0);
+                    prop_assert!(range.low[k] - slack <= *mean && *mean <= range.high[k] + slack,
+                        "rate {k} over [{from}, {to}] s: mean {mean}, range {:?}", range);
+                }
+            }
+            q.advance(&p, load, dt, &mut StepStats::default(), &mut hist);
+        }
+    }
+
     /// The same at request level, exactly (whole requests).
     #[test]
     fn request_level_conserves_requests(
