@@ -454,7 +454,9 @@ struct RestKey {
 /// target only below it, and a re-computation that flips direction keeping the count). So
 /// once full syncs have seen metric `i` propose at most the current replicas at value
 /// `upper[i]`, any value up to it does too; and at least the current replicas from `lower[i]`
-/// up. A sync whose every metric proposes at most the current count, and at least one exactly
+/// up. One exception: an Object or External Value target proposes, above its tolerance band,
+/// the ratio times the Ready pods, which is less than the count while pods are not all Ready,
+/// so for it `lower` is not learned then (the bound below still holds). A sync whose every metric proposes at most the current count, and at least one exactly
 /// it (or the current count is minReplicas), keeps the replicas whatever the stabilization
 /// windows and rate limits hold: the windows bracket the current count, the limits apply only
 /// to a change, and minReplicas is the floor. Such a sync only records its recommendation, and
@@ -535,16 +537,28 @@ impl Rest {
         }
         let current = d.current_replicas;
         self.at_min = current == spec.min_replicas_or_default();
+        let metrics = spec.effective_metrics();
         for (i, (m, v)) in d.metrics.iter().zip(&reading.values).enumerate() {
             let (Ok(m), Some(v)) = (m, v) else { continue };
             if m.replicas <= current {
                 self.upper[i] = self.upper[i].max(*v);
             }
-            if m.replicas >= current {
+            // Above its tolerance band a Value target proposes ratio × Ready pods: with fewer
+            // pods Ready than the count, a larger value can propose less than the count, so
+            // no value is known to propose exactly it from there up.
+            let by_ready_pods = (reading.ready as i32) < current && metrics.get(i).is_some_and(value_target);
+            if m.replicas >= current && !by_ready_pods {
                 self.lower[i] = self.lower[i].min(*v);
             }
         }
     }
+}
+
+/// Whether `m` is an Object or External metric with a Value target (upstream
+/// `GetObjectMetricReplicas` / `GetExternalMetricReplicas`: a usage ratio times the Ready pods).
+fn value_target(m: &hpa::MetricSpec) -> bool {
+    let value = |t: &hpa::MetricTarget| t.type_ == hpa::MetricTargetType::Value;
+    m.object.as_ref().is_some_and(|o| value(&o.target)) || m.external.as_ref().is_some_and(|e| value(&e.target))
 }
 
 /// The HPA's view of one workload, kept between syncs: the pod list and the metric entries
@@ -851,6 +865,57 @@ mod tests {
         );
         std::fs::write(dir.join("scenario.yaml"), text).unwrap();
         load_scenario_with(&dir.join("scenario.yaml"), &Overrides::default()).unwrap()
+    }
+
+    /// A Value target above its tolerance band proposes ratio × Ready pods: with 2 of 4 pods
+    /// Ready, 105 (in the band) proposes 4 but 140 proposes 3. A reading of 140 between the two
+    /// values seen must not be taken to propose exactly the count (found in review: the proof
+    /// held it and recorded 4 where a full sync records 3).
+    #[test]
+    fn a_value_target_with_pods_not_ready_is_not_exact_between_values_seen() {
+        use crate::autoscale::hpa::{ExternalMetricValue, MetricSpec, MetricTarget, Quantity};
+        let spec = hpa::HorizontalPodAutoscalerSpec {
+            min_replicas: Some(1),
+            max_replicas: 10,
+            metrics: vec![MetricSpec::external("q", MetricTarget::value(Quantity::from_units(100)))],
+            ..Default::default()
+        };
+        let pod = |i: usize, ready: bool| PodInfo {
+            name: format!("p{i}"),
+            phase: if ready { PodPhase::Running } else { PodPhase::Pending },
+            ready: ready.then_some(true),
+            ..Default::default()
+        };
+        let observed = |value: i64| Observed {
+            spec_replicas: 4,
+            status_replicas: 4,
+            pods: (0..4).map(|i| pod(i, i < 2)).collect(),
+            external_metrics: vec![ExternalMetricValue { metric: "q".into(), value_milli: value * 1000 }],
+            ..Default::default()
+        };
+        let reading =
+            |value: f64| Reading { ready: 2, desired: 4, active: 4, values: vec![Some(value)], ..Default::default() };
+        let key = RestKey { pods_version: 1, desired: 4, active: 4, regrouped_at: Millis::MAX };
+        let mut hpa = HpaController::default();
+        let mut rest = Rest { enabled: true, ..Rest::default() };
+        for (t, value) in [(0, 105), (15_000, 150)] {
+            let d = hpa.sync(&spec, &observed(value), t);
+            assert!(!d.rescale, "the window holds the 4 of the first sync: {d}");
+            rest.learn(key, true, &spec, &d, &reading(value as f64));
+        }
+        let d = hpa.sync(&spec, &observed(140), 30_000);
+        assert_eq!(d.proposal, Some(3), "140 proposes ceil(1.4 × 2 Ready pods)");
+        assert!(!rest.covers(key, &reading(140.0)), "140 is not known to propose exactly 4");
+        // With every pod Ready the proposal grows with the value again, and a value between
+        // two that proposed the count is exact.
+        let all_ready = |value: i64| Observed { pods: (0..4).map(|i| pod(i, true)).collect(), ..observed(value) };
+        let (mut hpa, mut rest) = (HpaController::default(), Rest { enabled: true, ..Rest::default() });
+        for (t, value) in [(0, 95), (15_000, 108)] {
+            let d = hpa.sync(&spec, &all_ready(value), t);
+            assert_eq!(d.proposal, Some(4), "{value} is inside the band");
+            rest.learn(key, true, &spec, &d, &Reading { ready: 4, ..reading(value as f64) });
+        }
+        assert!(rest.covers(key, &Reading { ready: 4, ..reading(100.0) }));
     }
 
     /// The recommendations a sync at `now` or later can still read.
