@@ -74,37 +74,33 @@ fn wandering_trace() -> String {
     out
 }
 
+/// Writes the two-HPA scenario `name` (`windows` and `legacy`, both on trace `t`, `legacy` at
+/// `legacy_scale` of it) with `trace` into `dir`, and returns its path. The name and the seed
+/// together set the controllers' phases.
+fn two_hpas(dir: &Path, name: &str, seed: u64, legacy_scale: f64, trace: &str) -> std::path::PathBuf {
+    std::fs::write(dir.join("manifests.yaml"), MANIFESTS).unwrap();
+    std::fs::write(dir.join("trace.csv"), trace).unwrap();
+    let service = "{concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}";
+    let scenario = format!(
+        "kind: Scenario\nname: {name}\nstart: 2026-07-04T00:00:00Z\nduration: 12h\nseed: {seed}\noutput_step: 1m\n\
+         manifests: [manifests.yaml]\ntraces:\n  t: {{file: trace.csv, values: rate}}\n\
+         slo: {{latency: 300ms, target: 0.99}}\ncluster:\n  nodes:\n    \
+         - {{pool: general, count: 8, allocatable: {{cpu: 15800m, memory: 60Gi, pods: 110}}}}\n\
+         workloads:\n  windows:\n    traffic: {{trace: t}}\n    service: {service}\n  \
+         legacy:\n    traffic: {{trace: t, scale: {legacy_scale}}}\n    service: {service}\n"
+    );
+    let path = dir.join("scenario.yaml");
+    std::fs::write(&path, scenario).unwrap();
+    path
+}
+
 #[test]
 fn stabilization_windows_read_the_same_recommendations_with_rest_proofs() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("manifests.yaml"), MANIFESTS).unwrap();
-    std::fs::write(dir.path().join("trace.csv"), wandering_trace()).unwrap();
-    let scenario = r#"kind: Scenario
-name: windows
-start: 2026-07-04T00:00:00Z
-duration: 12h
-seed: 11
-output_step: 1m
-manifests: [manifests.yaml]
-traces:
-  t: {file: trace.csv, values: rate}
-slo: {latency: 300ms, target: 0.99}
-cluster:
-  nodes:
-    - {pool: general, count: 8, allocatable: {cpu: 15800m, memory: 60Gi, pods: 110}}
-workloads:
-  windows:
-    traffic: {trace: t}
-    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
-  legacy:
-    traffic: {trace: t, scale: 0.7}
-    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
-"#;
-    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
-    let (stats, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    let scenario = two_hpas(dir.path(), "windows", 11, 0.7, &wandering_trace());
+    let (stats, scales) = compare(&scenario, "12h");
     let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held > syncs / 10, "some syncs are held: {held} of {syncs}");
-    eprintln!("{stats:?}");
     assert!(stats.hpa_syncs_skipped > syncs / 20, "some syncs are skipped: {stats:?}");
     assert!(scales > 20, "both HPAs scale up and down: {scales}");
 }
@@ -117,36 +113,13 @@ workloads:
 #[test]
 fn a_sharp_step_after_skipped_syncs_waits_out_the_scale_up_window() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("manifests.yaml"), MANIFESTS).unwrap();
     let mut trace = String::from("time,rps\n2026-07-04T00:00:00Z,40.0\n");
     for minute in 1..=720 {
         let rps = if minute % 60 >= 55 { 600.0 } else { 40.0 };
         trace.push_str(&format!("2026-07-04T{:02}:{:02}:02Z,{rps:.1}\n", minute / 60, minute % 60));
     }
-    std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
-    let scenario = r#"kind: Scenario
-name: steps
-start: 2026-07-04T00:00:00Z
-duration: 12h
-seed: 9
-output_step: 1m
-manifests: [manifests.yaml]
-traces:
-  t: {file: trace.csv, values: rate}
-slo: {latency: 300ms, target: 0.99}
-cluster:
-  nodes:
-    - {pool: general, count: 8, allocatable: {cpu: 15800m, memory: 60Gi, pods: 110}}
-workloads:
-  windows:
-    traffic: {trace: t}
-    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
-  legacy:
-    traffic: {trace: t}
-    service: {concurrency: 8, service_time: 50ms, cpu_per_request: 8ms, idle_cpu: 20m, timeout: 20s}
-"#;
-    std::fs::write(dir.path().join("scenario.yaml"), scenario).unwrap();
-    let (stats, scales) = compare(&dir.path().join("scenario.yaml"), "12h");
+    let scenario = two_hpas(dir.path(), "steps", 9, 1.0, &trace);
+    let (stats, scales) = compare(&scenario, "12h");
     assert!(stats.hpa_syncs_skipped * 2 > stats.hpa_syncs, "the quiet stretches are skipped: {stats:?}");
     assert!(scales >= 40, "each step scales both HPAs up and back down: {scales}");
 }

@@ -238,7 +238,7 @@ pub fn hpa_sync<'s>(
     now: Millis,
     views: Views<'_, '_>,
 ) -> Option<&'s hpa::Decision> {
-    if let Some(Sleep { skipped: Some((t, count)), .. }) = state.sleep.take() {
+    if let Some(Sleep { skipped: Some(t), count, .. }) = state.sleep.take() {
         state.hpa.record_recommendation(&a.hpa, count as i32, t);
     }
     let mut reading = std::mem::take(&mut state.reading);
@@ -333,8 +333,9 @@ pub struct Sleep {
     floor: Option<(usize, f64)>,
     /// Segments from this instant on have not been checked yet.
     checked_to: Millis,
-    /// The last sync skipped and the replicas it kept.
-    skipped: Option<(Millis, u32)>,
+    /// The last sync skipped.
+    skipped: Option<Millis>,
+    /// The replicas every skipped sync kept, and recorded.
     count: u32,
 }
 
@@ -417,7 +418,7 @@ impl Sleep {
         let same_pods = pods.version() == self.pods_version && pods.desired == self.count;
         let skip = same_pods && now < self.until && self.within(range);
         if skip {
-            self.skipped = Some((now, self.count));
+            self.skipped = Some(now);
             self.checked_to = now;
         }
         skip

@@ -134,9 +134,7 @@ impl SignalHistory {
         let secs = window as f64 / 1000.0;
         ((b.arrived - a.arrived) / secs, (b.served - a.served) / secs, (b.cpu_seconds - a.cpu_seconds) / secs)
     }
-}
 
-impl SignalHistory {
     /// The range of the rates at every instant from `from` on, over the recorded segments and
     /// then `open`; `None` when a segment reaching past `from` has no closed form (its rates are
     /// not known instant by instant).
