@@ -43,6 +43,18 @@ impl Pod {
         }
     }
 
+    /// Whether `other` asks for the same room on the same nodes (requests, requirements and
+    /// tolerations equal): every node that turns one away turns the other away too.
+    pub fn same_shape(&self, other: &Pod) -> bool {
+        self.requests == other.requests && self.same_constraints(other)
+    }
+
+    /// Whether `other` may run on exactly the nodes this pod may (requirements and
+    /// tolerations equal), whatever its requests.
+    pub fn same_constraints(&self, other: &Pod) -> bool {
+        self.tolerations == other.tolerations && self.requirements == other.requirements
+    }
+
     pub fn with_requirements(mut self, reqs: Requirements) -> Pod {
         self.requirements = reqs;
         self
@@ -360,11 +372,17 @@ pub fn solve(
         v.into_iter().map(|i| (i, existing_nodes[i].requested)).collect()
     };
     let mut result = Solution::default();
+    // The previous pod and the first node position it could have taken (`nodes.len()` when
+    // none): nodes before that turned it away and have not changed since, so they turn away
+    // a pod of the same shape too.
+    let mut previous: Option<(&Pod, usize)> = None;
 
     'pods: for pi in order {
         let pod = pods[pi];
+        let skip = previous.filter(|(prev, _)| prev.same_shape(pod)).map_or(0, |(_, at)| at);
+        previous = Some((pod, nodes.len()));
         // a. existing / in-flight nodes, first fit.
-        for (ni, used) in nodes.iter_mut() {
+        for (at, (ni, used)) in nodes.iter_mut().enumerate().skip(skip) {
             let n = &existing_nodes[*ni];
             if !tolerates_all(n.taints, &pod.tolerations) {
                 continue;
@@ -380,6 +398,7 @@ pub fn solve(
             }
             *used = total;
             result.placed.push((*ni, pi));
+            previous = Some((pod, at));
             continue 'pods;
         }
         // b. NodeClaims of this simulation, least loaded first.

@@ -1,5 +1,7 @@
 //! Unit tests for parsing, requirements, batching, expiration and validation.
 
+use std::collections::BTreeMap;
+
 use super::disruption::{ClusterNode, DisruptionInput, Validation, expired, validate};
 use super::*;
 
@@ -256,4 +258,38 @@ fn narrowing_a_copied_requirement_set_leaves_the_original() {
     assert!(!template.has_key(labels::ZONE));
     assert!(!claim.get(labels::CAPACITY_TYPE).has("on-demand"));
     assert!(claim.has_key(labels::ZONE));
+}
+
+/// Pods of one shape skip the nodes the previous one could not use, and only those: a node
+/// that took the previous pod is tried again, and a pod of another shape starts from the
+/// first node.
+#[test]
+fn pods_of_one_shape_resume_first_fit_where_the_last_one_landed() {
+    let labels = BTreeMap::new();
+    let node = |name: &'static str, free_milli: u64| ExistingNode {
+        name,
+        labels: &labels,
+        allocatable: Resources::new(4000, 16 << 30, 30),
+        requested: Resources::new(4000 - free_milli, 0, 0),
+        taints: &[],
+        initialized: true,
+    };
+    let nodes = [node("small", 1000), node("two", 3000), node("room", 4000)];
+    let usage = BTreeMap::new();
+    let (pools, catalog) = (vec![NodePool::new("general")], catalog());
+    let input = SchedulingInput {
+        nodepools: &pools,
+        instance_types: &catalog,
+        existing_nodes: &nodes,
+        daemonsets: &[],
+        usage: &usage,
+    };
+    let mut pods: Vec<Pod> = (0..4).map(|i| Pod::new(format!("big-{i}"), 1500, 1 << 30)).collect();
+    pods.push(Pod::new("little", 500, 1 << 30));
+    let result = schedule(&input, &pods);
+    let on = |n: &str| result.existing.get(n).cloned().unwrap_or_default();
+    assert_eq!(on("two"), ["big-0", "big-1"]);
+    assert_eq!(on("room"), ["big-2", "big-3"]);
+    assert_eq!(on("small"), ["little"]);
+    assert!(result.new_nodeclaims.is_empty() && result.unschedulable.is_empty(), "{result:?}");
 }

@@ -82,13 +82,21 @@ pub fn simulate<'a>(input: &DisruptionInput<'a>, templates: &Templates, candidat
 fn provably_stuck(input: &DisruptionInput, templates: &Templates, candidates: &[&Candidate]) -> bool {
     let pods: Vec<&Pod> = candidates.iter().flat_map(|c| &input.nodes[c.node].pods).collect();
     let need = pods.iter().fold(Resources::default(), |acc, p| acc.add(&p.requests));
+    // A node hosts some pod if it hosts one of each run of pods with the same constraints
+    // (a node's pods are listed workload by workload).
+    let mut kinds: Vec<&Pod> = Vec::with_capacity(4);
+    for p in &pods {
+        if kinds.last().is_none_or(|k| !k.same_constraints(p)) {
+            kinds.push(p);
+        }
+    }
     let free = input
         .nodes
         .iter()
         .enumerate()
         .filter(|(i, n)| !n.marked_for_deletion && !candidates.iter().any(|c| c.node == *i))
         .filter(|(_, n)| {
-            pods.iter().any(|p| tolerates_all(&n.taints, &p.tolerations) && p.requirements.matches_labels(&n.labels))
+            kinds.iter().any(|p| tolerates_all(&n.taints, &p.tolerations) && p.requirements.matches_labels(&n.labels))
         })
         .fold(Resources::default(), |acc, (_, n)| acc.add(&n.allocatable.saturating_sub(&n.requested())));
     if need.fits_in(&free) {
