@@ -29,7 +29,7 @@ fn compare(path: &Path, duration: &str) -> (RunStats, usize) {
     let scenario = load_scenario_with(path, &overrides).unwrap();
     let fast = run_with(&scenario, None, Shortcuts::default()).unwrap();
     let slow = run_with(&scenario, None, Shortcuts::none()).unwrap();
-    assert_eq!((slow.stats.hpa_syncs_held, slow.stats.keda_polls_skipped), (0, 0));
+    assert_eq!((slow.stats.hpa_syncs_held, slow.stats.hpa_syncs_known, slow.stats.keda_polls_skipped), (0, 0, 0));
     assert_eq!(fast.stats.hpa_syncs, slow.stats.hpa_syncs);
     assert_eq!(fast.stats.keda_polls, slow.stats.keda_polls);
     assert_same(&fast, &slow);
@@ -47,6 +47,8 @@ fn bundled_example_over_its_spike_is_the_same_with_rest_proofs() {
     assert!(held * 2 > syncs, "most syncs of the example are held: {held} of {syncs}");
     let skipped = stats.hpa_syncs_skipped;
     assert!(skipped * 3 > syncs, "the HPAs at rest at minReplicas skip their syncs: {skipped} of {syncs}");
+    let known = stats.hpa_syncs_known;
+    assert!(known * 2 > syncs - held, "most syncs that are not held know their proposal: {known} of {}", syncs - held);
     let (skipped, polls) = (stats.keda_polls_skipped, stats.keda_polls);
     assert!(skipped * 4 > polls, "web, search and image polls are inert: {skipped} of {polls}");
     assert!(scales > 1_000, "the run scales often: {scales}");
@@ -102,6 +104,7 @@ fn stabilization_windows_read_the_same_recommendations_with_rest_proofs() {
     let (held, syncs) = (stats.hpa_syncs_held, stats.hpa_syncs);
     assert!(held > syncs / 10, "some syncs are held: {held} of {syncs}");
     assert!(stats.hpa_syncs_skipped > syncs / 20, "some syncs are skipped: {stats:?}");
+    assert!(stats.hpa_syncs_known > syncs / 20, "some proposals are known: {stats:?}");
     assert!(scales > 20, "both HPAs scale up and down: {scales}");
 }
 

@@ -14,6 +14,7 @@ use crate::model::autoscaling::{PodAutoscaler, Signal};
 use crate::traffic::{Growth, RateRange};
 
 use super::pods::{PodSet, PodState};
+use super::proposals::{PodsSeen, Proposals, value_target};
 use super::signals::{SignalHistory, last_scrape};
 
 /// What controllers may read about one workload.
@@ -62,6 +63,12 @@ pub struct ControllerState {
     reading: Reading,
     /// Proof that the HPA keeps its replicas.
     rest: Rest,
+    /// What full syncs proposed, to skip the metric calculation when it is known.
+    proposals: Proposals,
+    /// Each metric's proposal at the last sync that was not held (reused buffer).
+    replicas: Vec<i32>,
+    /// Whether the last sync's proposal was known (for `RunStats`).
+    pub known: bool,
     /// Proof that the syncs to come keep them too, so they need not run (see [`Sleep`]).
     pub sleep: Option<Sleep>,
     /// Where each HPA metric's value comes from (worked out at the first sync).
@@ -82,6 +89,9 @@ impl ControllerState {
             decision: hpa::Decision::default(),
             reading: Reading::default(),
             rest: Rest { enabled: prove_rest, ..Rest::default() },
+            proposals: Proposals::new(prove_rest),
+            replicas: Vec::new(),
+            known: false,
             sleep: None,
             slots: None,
         }
@@ -253,19 +263,37 @@ pub fn hpa_sync<'s>(
         regrouped_at: state.rest.regrouping.next_after(v.pods, v.workload, init, now),
     };
     let held = state.rest.covers(key, &reading);
+    state.known = false;
     if held {
         // Exact, or at minReplicas with a proposal at most that: either way the count is as
         // good a record as the proposal (see `Rest`).
         state.hpa.record_recommendation(&a.hpa, v.pods.desired as i32, now);
         state.sleep = Sleep::prove(a, w, &state.rest, key, slots, &reading, &v, now);
     } else {
-        if state.observed.version != Some(v.pods.version()) {
-            rebuild_pods(&mut state.observed, v.workload, v.pods, now);
+        let seen = PodsSeen::at(v.pods, &v.workload.metrics, &state.hpa.config, now);
+        let replicas = &mut state.replicas;
+        let known = state.proposals.known(seen, &a.hpa, &reading.values, replicas);
+        state.known = known.is_some();
+        if let Some(proposal) = known {
+            state.hpa.sync_known(&a.hpa, reading.desired as i32, proposal, now, &mut state.decision);
         }
-        let observed = fill(a, v.workload, &reading, &mut state.observed);
-        state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
+        // A full sync, or a known one that rescales (its metrics are reported).
+        if known.is_none() || state.decision.rescale {
+            if state.observed.version != Some(v.pods.version()) {
+                rebuild_pods(&mut state.observed, v.workload, v.pods, now);
+            }
+            let observed = fill(a, v.workload, &reading, &mut state.observed);
+            if known.is_some() {
+                state.hpa.explain(&a.hpa, observed, now, &mut state.decision);
+            } else {
+                state.hpa.sync_into(&a.hpa, observed, now, &mut state.decision);
+                state.proposals.learn(seen, &state.decision, &reading.values);
+                replicas.clear();
+                replicas.extend(state.decision.metrics.iter().map_while(|m| m.as_ref().ok().map(|m| m.replicas)));
+            }
+        }
         let settled = v.pods.active() == v.pods.desired;
-        state.rest.learn(key, settled, &a.hpa, &state.decision, &reading);
+        state.rest.learn(key, settled, &a.hpa, &state.decision, &reading, replicas);
     }
     state.reading = reading;
     (!held).then_some(&state.decision)
@@ -499,7 +527,9 @@ impl Rest {
         exact || self.at_min
     }
 
-    /// Learns from a full sync: widens the proof, or drops it when the sync does not qualify.
+    /// Learns from a sync that was not held, with `replicas` what each metric proposed (all of
+    /// them when every metric was valid): widens the proof, or drops it when the sync does not
+    /// qualify.
     fn learn(
         &mut self,
         key: RestKey,
@@ -507,6 +537,7 @@ impl Rest {
         spec: &hpa::HorizontalPodAutoscalerSpec,
         d: &hpa::Decision,
         reading: &Reading,
+        replicas: &[i32],
     ) {
         let qualifies = settled
             && !d.rescale
@@ -522,9 +553,8 @@ impl Rest {
                     | hpa::Reason::ScaleUpLimit
                     | hpa::Reason::DesiredWithinRange
             )
-            && d.metrics.len() == reading.values.len()
-            && reading.values.iter().all(Option::is_some)
-            && d.metrics.iter().all(Result::is_ok);
+            && replicas.len() == reading.values.len()
+            && reading.values.iter().all(Option::is_some);
         if !qualifies {
             self.key = None;
             return;
@@ -539,27 +569,20 @@ impl Rest {
         let current = d.current_replicas;
         self.at_min = current == spec.min_replicas_or_default();
         let metrics = spec.effective_metrics();
-        for (i, (m, v)) in d.metrics.iter().zip(&reading.values).enumerate() {
-            let (Ok(m), Some(v)) = (m, v) else { continue };
-            if m.replicas <= current {
+        for (i, (&proposed, v)) in replicas.iter().zip(&reading.values).enumerate() {
+            let Some(v) = v else { continue };
+            if proposed <= current {
                 self.upper[i] = self.upper[i].max(*v);
             }
             // Above its tolerance band a Value target proposes ratio × Ready pods: with fewer
             // pods Ready than the count, a larger value can propose less than the count, so
             // no value is known to propose exactly it from there up.
             let by_ready_pods = (reading.ready as i32) < current && metrics.get(i).is_some_and(value_target);
-            if m.replicas >= current && !by_ready_pods {
+            if proposed >= current && !by_ready_pods {
                 self.lower[i] = self.lower[i].min(*v);
             }
         }
     }
-}
-
-/// Whether `m` is an Object or External metric with a Value target (upstream
-/// `GetObjectMetricReplicas` / `GetExternalMetricReplicas`: a usage ratio times the Ready pods).
-fn value_target(m: &hpa::MetricSpec) -> bool {
-    let value = |t: &hpa::MetricTarget| t.type_ == hpa::MetricTargetType::Value;
-    m.object.as_ref().is_some_and(|o| value(&o.target)) || m.external.as_ref().is_some_and(|e| value(&e.target))
 }
 
 /// The HPA's view of one workload, kept between syncs: the pod list and the metric entries
@@ -868,6 +891,11 @@ mod tests {
         load_scenario_with(&dir.join("scenario.yaml"), &Overrides::default()).unwrap()
     }
 
+    /// Each metric's proposal in a full sync's decision.
+    fn proposed(d: &hpa::Decision) -> Vec<i32> {
+        d.metrics.iter().map(|m| m.as_ref().unwrap().replicas).collect()
+    }
+
     /// A Value target above its tolerance band proposes ratio × Ready pods: with 2 of 4 pods
     /// Ready, 105 (in the band) proposes 4 but 140 proposes 3. A reading of 140 between the two
     /// values seen must not be taken to propose exactly the count (found in review: the proof
@@ -902,7 +930,7 @@ mod tests {
         for (t, value) in [(0, 105), (15_000, 150)] {
             let d = hpa.sync(&spec, &observed(value), t);
             assert!(!d.rescale, "the window holds the 4 of the first sync: {d}");
-            rest.learn(key, true, &spec, &d, &reading(value as f64));
+            rest.learn(key, true, &spec, &d, &reading(value as f64), &proposed(&d));
         }
         let d = hpa.sync(&spec, &observed(140), 30_000);
         assert_eq!(d.proposal, Some(3), "140 proposes ceil(1.4 × 2 Ready pods)");
@@ -914,7 +942,7 @@ mod tests {
         for (t, value) in [(0, 95), (15_000, 108)] {
             let d = hpa.sync(&spec, &all_ready(value), t);
             assert_eq!(d.proposal, Some(4), "{value} is inside the band");
-            rest.learn(key, true, &spec, &d, &Reading { ready: 4, ..reading(value as f64) });
+            rest.learn(key, true, &spec, &d, &Reading { ready: 4, ..reading(value as f64) }, &proposed(&d));
         }
         assert!(rest.covers(key, &Reading { ready: 4, ..reading(100.0) }));
     }

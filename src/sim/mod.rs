@@ -8,6 +8,7 @@ mod controllers;
 mod karpenter;
 mod nodes;
 mod pods;
+mod proposals;
 mod result;
 mod signals;
 
@@ -567,6 +568,7 @@ fn run_hpa(world: &mut World<'_>, live: &mut [Live], w: usize, now: Millis) {
     world.stats.hpa_syncs_held += u64::from(decision.is_none());
     // Only a rescale is logged; the decision stays in the controller state for reuse.
     let rescale = decision.filter(|d| d.rescale).map(|d| (d.desired_replicas.max(0) as u32, d.to_string()));
+    world.stats.hpa_syncs_known += u64::from(state.known);
     live[w].controller = Some(state);
     if let Some((to, reason)) = rescale {
         world.decisions.push(Decision {

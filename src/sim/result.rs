@@ -146,6 +146,9 @@ pub struct RunStats {
     pub hpa_syncs_held: u64,
     /// Held HPA syncs that did not run at all (`sim::controllers::Sleep`).
     pub hpa_syncs_skipped: u64,
+    /// HPA syncs that were not held but whose metric calculation was known
+    /// (`sim::proposals`).
+    pub hpa_syncs_known: u64,
     /// KEDA polls, including the skipped ones.
     pub keda_polls: u64,
     /// KEDA polls skipped as inert.

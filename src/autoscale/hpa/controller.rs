@@ -393,7 +393,41 @@ impl HpaController {
         now_ms: u64,
         d: &mut Decision,
     ) {
-        let current = observed.spec_replicas;
+        self.decide(spec, observed.spec_replicas, now_ms, d, |hpa, d| hpa.propose(spec, observed, now_ms, d));
+    }
+
+    /// [`sync_into`](Self::sync_into) for a caller that knows what the metrics propose (every
+    /// metric valid, their largest proposal `proposal`) for a target at `current` replicas:
+    /// the same decision and the same state after it, but `d.metrics` and `d.chosen_metric`
+    /// are left empty (and a within-tolerance hold is summarized as within range). A caller
+    /// that reports the decision fills them in with [`explain`](Self::explain).
+    pub fn sync_known(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        current: i32,
+        proposal: i32,
+        now_ms: u64,
+        d: &mut Decision,
+    ) {
+        self.decide(spec, current, now_ms, d, |_, _| Some(proposal));
+    }
+
+    /// Fills in the per-metric results of a decision made by [`sync_known`](Self::sync_known)
+    /// from what the sync observed; changes nothing else (the proposal must be the one the
+    /// metrics make).
+    pub fn explain(&mut self, spec: &HorizontalPodAutoscalerSpec, observed: &Observed, now_ms: u64, d: &mut Decision) {
+        let proposal = self.propose(spec, observed, now_ms, d);
+        debug_assert_eq!(proposal, d.proposal, "a known proposal differs from the metrics' own");
+    }
+
+    fn decide(
+        &mut self,
+        spec: &HorizontalPodAutoscalerSpec,
+        current: i32,
+        now_ms: u64,
+        d: &mut Decision,
+        propose: impl FnOnce(&mut Self, &mut Decision) -> Option<i32>,
+    ) {
         let min = spec.min_replicas_or_default();
         let max = spec.max_replicas;
         if self.state.recommendations.is_none() {
@@ -422,7 +456,7 @@ impl HpaController {
             d.limit = Limit::TooFewReplicas { min };
             min
         } else {
-            let Some(proposal) = self.propose(spec, observed, now_ms, d) else {
+            let Some(proposal) = propose(self, d) else {
                 d.reason = Reason::InvalidMetric;
                 return;
             };
