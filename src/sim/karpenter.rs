@@ -557,12 +557,22 @@ fn refresh_view(world: &mut World<'_>, live: &[Live], setup: &KarpenterSetup) {
     let templates = &k.pod_templates;
     for ((node, keys), found) in view.nodes.iter_mut().zip(view.pod_keys.iter_mut()).zip(view.found.iter_mut()) {
         if keys != found {
-            node.pods.clear();
-            node.pods.extend(found.iter().map(|&(w, id)| {
-                let mut pod = templates[w].clone();
-                pod.name = pod_name(&world.scenario.workloads[w], id);
-                pod
-            }));
+            // Both lists are in (workload, pod id) order: pods still there are kept, new ones
+            // made from their template, in the order a rebuild would give.
+            let mut old = keys.iter().zip(std::mem::take(&mut node.pods)).peekable();
+            node.pods.reserve(found.len());
+            for &(w, id) in found.iter() {
+                while old.next_if(|(k, _)| **k < (w, id)).is_some() {}
+                match old.next_if(|(k, _)| **k == (w, id)) {
+                    Some((_, pod)) => node.pods.push(pod),
+                    None => {
+                        let mut pod = templates[w].clone();
+                        pod.name = pod_name(&world.scenario.workloads[w], id);
+                        node.pods.push(pod);
+                    }
+                }
+            }
+            drop(old);
             std::mem::swap(keys, found);
         }
     }

@@ -126,8 +126,8 @@ pub fn allowed_disruptions_by_reason(
 
 /// Per-pool state the budget mapping needs about one node.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BudgetNode {
-    pub nodepool: Option<String>,
+pub struct BudgetNode<'a> {
+    pub nodepool: Option<&'a str>,
     pub initialized: bool,
     pub ready: bool,
     pub marked_for_deletion: bool,
@@ -137,14 +137,14 @@ pub struct BudgetNode {
 /// initialized nodes, minus nodes already NotReady or being deleted, floored at 0.
 pub fn budget_mapping(
     nodepools: &[NodePool],
-    nodes: &[BudgetNode],
+    nodes: &[BudgetNode<'_>],
     now_ms: i64,
     reason: Reason,
 ) -> BTreeMap<String, u32> {
     let mut num: BTreeMap<&str, u32> = BTreeMap::new();
     let mut disrupting: BTreeMap<&str, u32> = BTreeMap::new();
     for n in nodes {
-        let Some(pool) = n.nodepool.as_deref() else { continue };
+        let Some(pool) = n.nodepool else { continue };
         if !n.initialized {
             continue;
         }

@@ -209,12 +209,12 @@ pub fn consolidate(
     Ok(Command { method, reason: Reason::Underutilized, candidates: names(), replacement: Some(nc) })
 }
 
-fn budget_nodes(input: &DisruptionInput) -> Vec<BudgetNode> {
+fn budget_nodes<'a>(input: &DisruptionInput<'a>) -> Vec<BudgetNode<'a>> {
     input
         .nodes
         .iter()
         .map(|n| BudgetNode {
-            nodepool: n.nodepool.clone(),
+            nodepool: n.nodepool.as_deref(),
             initialized: n.initialized_at_ms.is_some(),
             ready: n.ready,
             marked_for_deletion: n.marked_for_deletion,

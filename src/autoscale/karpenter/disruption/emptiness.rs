@@ -2,17 +2,19 @@
 //! as the `Empty` budgets allow, for both consolidation policies.
 
 use super::budgets::Reason;
-use super::candidates::get_candidates;
+use super::candidates::{Candidate, get_candidates};
 use super::consolidation::budgets_for;
 use super::{Command, DisruptionInput, Method};
 
 /// The empty nodes to delete now, in disruption-cost order, or `None`.
 pub fn emptiness(input: &DisruptionInput) -> Option<Command> {
-    let mut empty = get_candidates(input, false);
-    empty.retain(|c| input.nodes[c.node].pods.is_empty());
-    if empty.is_empty() {
-        return None; // most passes: no budget to look up
-    }
+    emptiness_from(input, &get_candidates(input, false))
+}
+
+/// [`emptiness`] over the candidates (of any consolidation policy) the caller computed.
+pub fn emptiness_from(input: &DisruptionInput, candidates: &[Candidate]) -> Option<Command> {
+    let mut empty = candidates.iter().filter(|c| input.nodes[c.node].pods.is_empty()).peekable();
+    empty.peek()?; // most passes: no budget to look up
     let mut budgets = budgets_for(input, Reason::Empty);
     let mut names = Vec::new();
     for c in empty {

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use super::instance_types::{CapacityType, InstanceType, Resources};
 use super::labels;
-use super::nodepool::{NodePool, Taint};
+use super::nodepool::{ConsolidationPolicy, NodePool, Taint};
 use super::scheduling::{NewNodeClaim, Pod, Templates};
 
 pub use budgets::{Budget, Reason, UNLIMITED};
@@ -168,9 +168,14 @@ pub fn disrupt(input: &DisruptionInput) -> Option<Command> {
 
 /// [`disrupt`] with the NodePools' templates prepared by the caller (they are fixed for a run).
 pub fn disrupt_with(input: &DisruptionInput, templates: &Templates) -> Option<Command> {
-    emptiness(input).or_else(|| {
-        // Both consolidation methods start from the same candidates and budgets.
-        let candidates = candidates::get_candidates(input, true);
+    let all = candidates::get_candidates(input, false);
+    emptiness::emptiness_from(input, &all).or_else(|| {
+        // Both consolidation methods start from the same candidates and budgets: those of
+        // pools that consolidate underutilized nodes (`get_candidates(input, true)`).
+        let underutilized = |c: &Candidate| {
+            input.nodepools[c.pool].consolidation_policy == ConsolidationPolicy::WhenEmptyOrUnderutilized
+        };
+        let candidates: Vec<Candidate> = all.into_iter().filter(underutilized).collect();
         let budgets = consolidation::budgets_for(input, Reason::Underutilized);
         consolidation::multi_node_from(input, templates, &candidates, budgets.clone())
             .or_else(|| consolidation::single_node_from(input, templates, candidates, &budgets))
