@@ -264,6 +264,7 @@ pub fn hpa_sync<'s>(
     };
     let held = state.rest.covers(key, &reading);
     state.known = false;
+    let mut kept = false;
     if held {
         // Exact, or at minReplicas with a proposal at most that: either way the count is as
         // good a record as the proposal (see `Rest`).
@@ -274,11 +275,19 @@ pub fn hpa_sync<'s>(
         let replicas = &mut state.replicas;
         let known = state.proposals.known(seen, &a.hpa, &reading.values, replicas);
         state.known = known.is_some();
-        if let Some(proposal) = known {
-            state.hpa.sync_known(&a.hpa, reading.desired as i32, proposal, now, &mut state.decision);
+        let count = reading.desired as i32;
+        let (min, max) = (a.hpa.min_replicas_or_default(), a.hpa.max_replicas);
+        // What `Rest` proves from bounds, the proposal itself shows: the sync keeps the count,
+        // and records it.
+        kept = known
+            .is_some_and(|p| count != 0 && (min..=max).contains(&count) && (p == count || (p < count && count == min)));
+        if kept {
+            state.hpa.record_recommendation(&a.hpa, count, now);
+        } else if let Some(proposal) = known {
+            state.hpa.sync_known(&a.hpa, count, proposal, now, &mut state.decision);
         }
         // A full sync, or a known one that rescales (its metrics are reported).
-        if known.is_none() || state.decision.rescale {
+        if known.is_none() || (!kept && state.decision.rescale) {
             if state.observed.version != Some(v.pods.version()) {
                 rebuild_pods(&mut state.observed, v.workload, v.pods, now);
             }
@@ -293,10 +302,11 @@ pub fn hpa_sync<'s>(
             }
         }
         let settled = v.pods.active() == v.pods.desired;
-        state.rest.learn(key, settled, &a.hpa, &state.decision, &reading, replicas);
+        let qualifies = kept || Rest::qualifies(&state.decision);
+        state.rest.learn(key, settled && qualifies, &a.hpa, &reading, replicas);
     }
     state.reading = reading;
-    (!held).then_some(&state.decision)
+    (!held && !kept).then_some(&state.decision)
 }
 
 /// When the HPA's grouping of the pods can next change with time alone, the pods unchanged.
@@ -527,20 +537,10 @@ impl Rest {
         exact || self.at_min
     }
 
-    /// Learns from a sync that was not held, with `replicas` what each metric proposed (all of
-    /// them when every metric was valid): widens the proof, or drops it when the sync does not
-    /// qualify.
-    fn learn(
-        &mut self,
-        key: RestKey,
-        settled: bool,
-        spec: &hpa::HorizontalPodAutoscalerSpec,
-        d: &hpa::Decision,
-        reading: &Reading,
-        replicas: &[i32],
-    ) {
-        let qualifies = settled
-            && !d.rescale
+    /// Whether a decision may teach the proof: it keeps the replicas, for a reason that went
+    /// through the metrics and normalization.
+    fn qualifies(d: &hpa::Decision) -> bool {
+        !d.rescale
             && d.proposal.is_some()
             && d.metric_error.is_none()
             && matches!(
@@ -553,8 +553,22 @@ impl Rest {
                     | hpa::Reason::ScaleUpLimit
                     | hpa::Reason::DesiredWithinRange
             )
-            && replicas.len() == reading.values.len()
-            && reading.values.iter().all(Option::is_some);
+    }
+
+    /// Learns from a sync that was not held, with `replicas` what each metric proposed (all of
+    /// them when every metric was valid), settled and [`qualifies`](Self::qualifies) (or kept
+    /// the count on a known proposal): widens the proof, or drops it when the sync does not
+    /// qualify.
+    fn learn(
+        &mut self,
+        key: RestKey,
+        qualifies: bool,
+        spec: &hpa::HorizontalPodAutoscalerSpec,
+        reading: &Reading,
+        replicas: &[i32],
+    ) {
+        let qualifies =
+            qualifies && replicas.len() == reading.values.len() && reading.values.iter().all(Option::is_some);
         if !qualifies {
             self.key = None;
             return;
@@ -566,7 +580,7 @@ impl Rest {
             self.lower.clear();
             self.lower.resize(reading.values.len(), f64::INFINITY);
         }
-        let current = d.current_replicas;
+        let current = reading.desired as i32;
         self.at_min = current == spec.min_replicas_or_default();
         let metrics = spec.effective_metrics();
         for (i, (&proposed, v)) in replicas.iter().zip(&reading.values).enumerate() {
@@ -930,7 +944,7 @@ mod tests {
         for (t, value) in [(0, 105), (15_000, 150)] {
             let d = hpa.sync(&spec, &observed(value), t);
             assert!(!d.rescale, "the window holds the 4 of the first sync: {d}");
-            rest.learn(key, true, &spec, &d, &reading(value as f64), &proposed(&d));
+            rest.learn(key, Rest::qualifies(&d), &spec, &reading(value as f64), &proposed(&d));
         }
         let d = hpa.sync(&spec, &observed(140), 30_000);
         assert_eq!(d.proposal, Some(3), "140 proposes ceil(1.4 × 2 Ready pods)");
@@ -942,7 +956,7 @@ mod tests {
         for (t, value) in [(0, 95), (15_000, 108)] {
             let d = hpa.sync(&spec, &all_ready(value), t);
             assert_eq!(d.proposal, Some(4), "{value} is inside the band");
-            rest.learn(key, true, &spec, &d, &Reading { ready: 4, ..reading(value as f64) }, &proposed(&d));
+            rest.learn(key, Rest::qualifies(&d), &spec, &Reading { ready: 4, ..reading(value as f64) }, &proposed(&d));
         }
         assert!(rest.covers(key, &Reading { ready: 4, ..reading(100.0) }));
     }

@@ -60,9 +60,9 @@ pub struct PodSet {
     pub desired: u32,
     /// Bumped on every change to any pod, so observers can tell when their copy is stale.
     version: u64,
-    /// (version, ready, active) as last counted: the counts are read at every integration step
-    /// and sync, far more often than a pod changes, and counting walks every pod.
-    counts: std::cell::Cell<Option<(u64, u32, u32)>>,
+    /// (version, [ready, active, pending]) as last counted: the counts are read at every
+    /// integration step and sync, far more often than a pod changes, and counting walks every pod.
+    counts: std::cell::Cell<Option<(u64, [u32; 3])>>,
 }
 
 impl PodSet {
@@ -70,29 +70,34 @@ impl PodSet {
         self.pods.iter().filter(|p| f(&p.state)).count() as u32
     }
 
-    /// (ready, active), counted once per version.
-    fn counts(&self) -> (u32, u32) {
+    /// [ready, active, pending], counted once per version.
+    fn counts(&self) -> [u32; 3] {
         match self.counts.get() {
-            Some((v, ready, active)) if v == self.version => (ready, active),
+            Some((v, counts)) if v == self.version => counts,
             _ => {
-                let ready = self.count(|s| matches!(s, PodState::Ready { .. }));
-                let active = self.pods.iter().filter(|p| p.is_active()).count() as u32;
-                self.counts.set(Some((self.version, ready, active)));
-                (ready, active)
+                let mut counts = [0; 3];
+                for p in &self.pods {
+                    counts[0] += u32::from(matches!(p.state, PodState::Ready { .. }));
+                    counts[1] += u32::from(p.is_active());
+                    counts[2] += u32::from(p.state == PodState::Pending);
+                }
+                self.counts.set(Some((self.version, counts)));
+                counts
             }
         }
     }
 
     pub fn ready(&self) -> u32 {
-        self.counts().0
+        self.counts()[0]
     }
 
+    /// Pods not bound to a node.
     pub fn pending(&self) -> u32 {
-        self.count(|s| matches!(s, PodState::Pending))
+        self.counts()[2]
     }
 
     pub fn active(&self) -> u32 {
-        self.counts().1
+        self.counts()[1]
     }
 
     /// Creates a pod (Pending) and returns its id.
