@@ -278,9 +278,13 @@ pub fn hpa_sync<'s>(
         let count = reading.desired as i32;
         let (min, max) = (a.hpa.min_replicas_or_default(), a.hpa.max_replicas);
         // What `Rest` proves from bounds, the proposal itself shows: the sync keeps the count,
-        // and records it.
-        kept = known
-            .is_some_and(|p| count != 0 && (min..=max).contains(&count) && (p == count || (p < count && count == min)));
+        // and records it. Without `behavior`, stabilization takes the largest recommendation
+        // in the window, which can lie above the count (a scale-up the limit cut short) and
+        // scale up a sync that proposes the count; a proof under this key has seen none since.
+        let windows_bracket = a.hpa.behavior.is_some() || state.rest.key == Some(key);
+        kept = known.is_some_and(|p| {
+            windows_bracket && count != 0 && (min..=max).contains(&count) && (p == count || (p < count && count == min))
+        });
         if kept {
             state.hpa.record_recommendation(&a.hpa, count, now);
         } else if let Some(proposal) = known {
@@ -1044,5 +1048,71 @@ mod tests {
             assert!(held > 500, "{}: syncs held: {held}", wl.name);
             assert!(rescales > 10, "{}: rescales: {rescales}", wl.name);
         }
+    }
+
+    /// A legacy HPA (no behavior) stabilizes over the maximum of its recent recommendations,
+    /// so a sync whose own proposal is the count still scales up while a higher recommendation
+    /// is in the window: here 17, left by a scale-up from 2 that the scale-up limit cut to 4.
+    /// The next sync at 4 replicas, whose proposal of 4 is known from an earlier stretch at 4,
+    /// must scale to 8 as a full sync does, not keep 4.
+    #[test]
+    fn a_known_proposal_at_the_count_scales_up_to_a_higher_legacy_recommendation() {
+        let dir = tempfile::tempdir().unwrap();
+        let scenario = scenario(dir.path());
+        let wl = scenario.workloads.iter().find(|w| w.name == "legacy").unwrap();
+        let a = wl.autoscaler.as_ref().unwrap();
+        let streams = RngStreams::new(5, "legacy", 0);
+        let mut fast = ControllerState::new(scenario.hpa, streams.stream("fast"), true);
+        let mut slow = ControllerState::new(scenario.hpa, streams.stream("slow"), false);
+        let (mut pods, mut history, mut totals) =
+            (PodSet::default(), SignalHistory::new(30 * 60_000), Totals::default());
+        // Pods long Ready, so every view of 4 Ready pods is the same.
+        let set_replicas = |pods: &mut PodSet, n: u32| {
+            while pods.active() < n {
+                let id = pods.create(0);
+                let p = pods.get_mut(id).unwrap();
+                (p.bound_at, p.state) = (Some(0), PodState::Ready { since: 0 });
+            }
+            while pods.active() > n {
+                let id = pods.pods.last().unwrap().id;
+                pods.remove(id);
+            }
+            pods.desired = n;
+        };
+        // 4 replicas at 1.15 then 1.30 cores (utilization 58 % and 65 % of a 60 % target:
+        // both propose 4); then 2 replicas at 5 cores (17, limited to 4); then 4 at 1.2 cores.
+        let phases = [(4, 1.15), (4, 1.30), (2, 5.0), (4, 1.2)];
+        let mut decided = Vec::new();
+        let mut now = 600_000;
+        for (replicas, cores) in phases {
+            set_replicas(&mut pods, replicas);
+            // The CPU window fills with the phase's rate before its first sync.
+            for _ in 0..4 {
+                totals.cpu_seconds += cores * 15.0;
+                history.record(now, totals, None);
+                now += 15_000;
+            }
+            for _ in 0..6 {
+                totals.cpu_seconds += cores * 15.0;
+                history.record(now, totals, None);
+                let views = |_: usize| View { workload: wl, pods: &pods, history: &history, open: None, backlog: 0.0 };
+                let fast_decision = hpa_sync(a, &mut fast, 0, now, &views).cloned();
+                let slow_decision = hpa_sync(a, &mut slow, 0, now, &views).expect("never held").clone();
+                let fast_to = fast_decision.as_ref().filter(|d| d.rescale).map(|d| d.desired_replicas);
+                let slow_to = slow_decision.rescale.then_some(slow_decision.desired_replicas);
+                assert_eq!(fast_to, slow_to, "rescale at {now} ms");
+                if slow_to == Some(8) {
+                    assert!(fast.known, "the last scale-up is decided on a known proposal");
+                }
+                decided.extend(slow_to);
+                if let Some(to) = slow_to {
+                    set_replicas(&mut pods, to as u32);
+                    break;
+                }
+                now += 15_000;
+            }
+            now += 15_000;
+        }
+        assert_eq!(decided, [4, 8], "the scale-up limit, then the window's higher recommendation");
     }
 }
