@@ -14,7 +14,7 @@ use crate::model::autoscaling::{PodAutoscaler, Signal};
 use crate::traffic::{Growth, RateRange};
 
 use super::pods::{PodSet, PodState};
-use super::proposals::{PodsSeen, Proposals, value_target};
+use super::proposals::{PodsSeen, Proposals, steps_past_count};
 use super::signals::{SignalHistory, last_scrape};
 
 /// What controllers may read about one workload.
@@ -497,9 +497,11 @@ struct RestKey {
 /// target only below it, and a re-computation that flips direction keeping the count). So
 /// once full syncs have seen metric `i` propose at most the current replicas at value
 /// `upper[i]`, any value up to it does too; and at least the current replicas from `lower[i]`
-/// up. One exception: an Object or External Value target proposes, above its tolerance band,
-/// the ratio times the Ready pods, which is less than the count while pods are not all Ready,
-/// so for it `lower` is not learned then (the bound below still holds). A sync whose every metric proposes at most the current count, and at least one exactly
+/// up. One exception: an Object or External Value target proposes, outside its tolerance band,
+/// the ratio times the Ready pods, which lies on the other side of the count when the pods
+/// Ready are not the count (`proposals::steps_past_count`): for it `lower` is not learned
+/// then, nor `upper` while more pods are Ready than the count. A sync whose every metric
+/// proposes at most the current count, and at least one exactly
 /// it (or the current count is minReplicas), keeps the replicas whatever the stabilization
 /// windows and rate limits hold: the windows bracket the current count, the limits apply only
 /// to a change, and minReplicas is the floor. Such a sync only records its recommendation, and
@@ -589,14 +591,16 @@ impl Rest {
         let metrics = spec.effective_metrics();
         for (i, (&proposed, v)) in replicas.iter().zip(&reading.values).enumerate() {
             let Some(v) = v else { continue };
-            if proposed <= current {
+            // A Value target proposes the usage ratio times the Ready pods outside its band:
+            // with fewer pods Ready than the count, a larger value can propose less than the
+            // count (no value is known to propose exactly it from there up); with more, a
+            // smaller value can propose more (none is known to propose at most it below).
+            let stepping = metrics.get(i).is_some_and(|m| steps_past_count(m, reading.ready, reading.desired));
+            let more_ready = reading.ready > reading.desired;
+            if proposed <= current && !(stepping && more_ready) {
                 self.upper[i] = self.upper[i].max(*v);
             }
-            // Above its tolerance band a Value target proposes ratio × Ready pods: with fewer
-            // pods Ready than the count, a larger value can propose less than the count, so
-            // no value is known to propose exactly it from there up.
-            let by_ready_pods = (reading.ready as i32) < current && metrics.get(i).is_some_and(value_target);
-            if proposed >= current && !by_ready_pods {
+            if proposed >= current && !stepping {
                 self.lower[i] = self.lower[i].min(*v);
             }
         }
@@ -963,6 +967,22 @@ mod tests {
             rest.learn(key, Rest::qualifies(&d), &spec, &Reading { ready: 4, ..reading(value as f64) }, &proposed(&d));
         }
         assert!(rest.covers(key, &Reading { ready: 4, ..reading(100.0) }));
+        // With 6 pods Ready for a count of 4 (here minReplicas, where at most the count holds),
+        // 100 (in the band) proposes 4 but 85, below it, proposes ceil(0.85 × 6) = 6: values
+        // below one that proposed the count are not known to propose at most it.
+        let spec = hpa::HorizontalPodAutoscalerSpec { min_replicas: Some(4), ..spec };
+        let six_ready = |value: i64| Observed {
+            status_replicas: 6,
+            pods: (0..6).map(|i| pod(i, true)).collect(),
+            ..observed(value)
+        };
+        let (mut hpa, mut rest) = (HpaController::default(), Rest { enabled: true, ..Rest::default() });
+        let six = |value: f64| Reading { ready: 6, active: 6, ..reading(value) };
+        let d = hpa.sync(&spec, &six_ready(100), 0);
+        assert_eq!(d.proposal, Some(4), "100 is inside the band");
+        rest.learn(key, Rest::qualifies(&d), &spec, &six(100.0), &proposed(&d));
+        assert_eq!(hpa.sync(&spec, &six_ready(85), 15_000).proposal, Some(6));
+        assert!(!rest.covers(key, &six(85.0)), "85 is not known to propose at most 4");
     }
 
     /// The recommendations a sync at `now` or later can still read.

@@ -66,10 +66,6 @@ pub struct PodSet {
 }
 
 impl PodSet {
-    pub fn count(&self, f: impl Fn(&PodState) -> bool) -> u32 {
-        self.pods.iter().filter(|p| f(&p.state)).count() as u32
-    }
-
     /// [ready, active, pending], counted once per version.
     fn counts(&self) -> [u32; 3] {
         match self.counts.get() {

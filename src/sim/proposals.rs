@@ -133,12 +133,11 @@ impl Proposals {
         if self.table.len() != values.len() || values.is_empty() {
             return None;
         }
-        let stepping = seen.ready != seen.desired;
         let metrics = spec.effective_metrics();
         let mut proposal = i32::MIN;
         for (i, (v, points)) in values.iter().zip(&self.table).enumerate() {
             let v = (*v)?;
-            if stepping && metrics.get(i).is_none_or(value_target) {
+            if metrics.get(i).is_none_or(|m| steps_past_count(m, seen.ready, seen.desired)) {
                 return None;
             }
             let at = points.partition_point(|p| p.0 < v);
@@ -186,11 +185,16 @@ impl Proposals {
     }
 }
 
-/// Whether `m` is an Object or External metric with a Value target (upstream
-/// `GetObjectMetricReplicas` / `GetExternalMetricReplicas`: a usage ratio times the Ready pods).
-pub fn value_target(m: &hpa::MetricSpec) -> bool {
+/// Whether `m`'s proposal may step past the replica count as its value crosses the tolerance
+/// band, so that it does not grow with the value: an Object or External metric with a Value
+/// target (upstream `GetObjectMetricReplicas` / `GetExternalMetricReplicas`) proposes the count
+/// inside the band and the usage ratio times the `ready` pods outside it, which lies on the
+/// other side of the count when the pods Ready are not the count.
+pub fn steps_past_count(m: &hpa::MetricSpec, ready: u32, count: u32) -> bool {
     let value = |t: &hpa::MetricTarget| t.type_ == hpa::MetricTargetType::Value;
-    m.object.as_ref().is_some_and(|o| value(&o.target)) || m.external.as_ref().is_some_and(|e| value(&e.target))
+    let value_target =
+        m.object.as_ref().is_some_and(|o| value(&o.target)) || m.external.as_ref().is_some_and(|e| value(&e.target));
+    value_target && ready != count
 }
 
 #[cfg(test)]

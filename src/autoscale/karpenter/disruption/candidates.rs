@@ -67,7 +67,7 @@ pub fn get_candidates(input: &DisruptionInput, underutilized: bool) -> Vec<Candi
         if np.consolidate_after_ms.is_none() {
             continue;
         }
-        if underutilized && np.consolidation_policy != ConsolidationPolicy::WhenEmptyOrUnderutilized {
+        if underutilized && !consolidates_underutilized(np) {
             continue;
         }
         let (Some(it_name), Some(zone), Some(ct)) = (&n.instance_type, &n.zone, n.capacity_type) else { continue };
@@ -97,6 +97,11 @@ pub fn get_candidates(input: &DisruptionInput, underutilized: bool) -> Vec<Candi
             .then_with(|| input.nodes[a.node].name.cmp(&input.nodes[b.node].name))
     });
     out
+}
+
+/// Whether the pool consolidates underutilized nodes, not only empty ones.
+pub fn consolidates_underutilized(np: &NodePool) -> bool {
+    np.consolidation_policy == ConsolidationPolicy::WhenEmptyOrUnderutilized
 }
 
 /// Node labels as requirements (to find the candidate's own offering).

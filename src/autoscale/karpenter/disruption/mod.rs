@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use super::instance_types::{CapacityType, InstanceType, Resources};
 use super::labels;
-use super::nodepool::{ConsolidationPolicy, NodePool, Taint};
+use super::nodepool::{NodePool, Taint};
 use super::scheduling::{NewNodeClaim, Pod, Templates};
 
 pub use budgets::{Budget, Reason, UNLIMITED};
@@ -172,9 +172,7 @@ pub fn disrupt_with(input: &DisruptionInput, templates: &Templates) -> Option<Co
     emptiness::emptiness_from(input, &all).or_else(|| {
         // Both consolidation methods start from the same candidates and budgets: those of
         // pools that consolidate underutilized nodes (`get_candidates(input, true)`).
-        let underutilized = |c: &Candidate| {
-            input.nodepools[c.pool].consolidation_policy == ConsolidationPolicy::WhenEmptyOrUnderutilized
-        };
+        let underutilized = |c: &Candidate| candidates::consolidates_underutilized(&input.nodepools[c.pool]);
         let candidates: Vec<Candidate> = all.into_iter().filter(underutilized).collect();
         let budgets = consolidation::budgets_for(input, Reason::Underutilized);
         consolidation::multi_node_from(input, templates, &candidates, budgets.clone())
